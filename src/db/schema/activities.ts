@@ -1,0 +1,51 @@
+import { relations } from 'drizzle-orm';
+import { index, jsonb, pgTable, uuid } from 'drizzle-orm/pg-core';
+import { timestamptz } from './columns.js';
+import { activityActionEnum } from './enums.js';
+import { createTicketChildPolicies } from './rls.js';
+import { tickets } from './tickets.js';
+import { users } from './users.js';
+
+export type ActivityMetadata = {
+  fromStatus?: string;
+  toStatus?: string;
+  fromPriority?: string;
+  toPriority?: string;
+  assigneeId?: string;
+  assigneeName?: string;
+  addedTags?: string[];
+  removedTags?: string[];
+  slaDeadline?: string;
+  /** Which SLA clock was breached, and how late it was noticed. */
+  slaKind?: string;
+  lateByMs?: number;
+  messageId?: string;
+  reason?: string;
+};
+
+/** Audit log of everything that happened to a ticket. */
+export const ticketActivities = pgTable(
+  'ticket_activities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id),
+    action: activityActionEnum('action').notNull(),
+    metadata: jsonb('metadata').$type<ActivityMetadata>().default({}),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('activities_ticket_idx').on(table.ticketId, table.createdAt),
+    ...createTicketChildPolicies('ticket_activities'),
+  ],
+).enableRLS();
+
+export const ticketActivitiesRelations = relations(ticketActivities, ({ one }) => ({
+  ticket: one(tickets, { fields: [ticketActivities.ticketId], references: [tickets.id] }),
+  user: one(users, { fields: [ticketActivities.userId], references: [users.id] }),
+}));
+
+export type TicketActivity = typeof ticketActivities.$inferSelect;
+export type NewTicketActivity = typeof ticketActivities.$inferInsert;

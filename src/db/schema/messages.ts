@@ -1,0 +1,49 @@
+import { relations } from 'drizzle-orm';
+import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamptz } from './columns.js';
+import { messageTypeEnum } from './enums.js';
+import { createTicketChildPolicies } from './rls.js';
+import { tickets } from './tickets.js';
+import { users } from './users.js';
+
+export interface Attachment {
+  id: string;
+  filename: string;
+  url: string;
+  mimeType: string;
+  size: number;
+}
+
+export const ticketMessages = pgTable(
+  'ticket_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    senderId: uuid('sender_id').references(() => users.id),
+    content: text('content').notNull(),
+    type: messageTypeEnum('type').notNull().default('reply'),
+    attachments: jsonb('attachments').$type<Attachment[]>().default([]),
+    /** Message-ID of the inbound or outbound email, for threading replies. */
+    emailMessageId: text('email_message_id'),
+    isEdited: boolean('is_edited').notNull().default(false),
+    editedAt: timestamptz('edited_at'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('messages_ticket_created_idx').on(table.ticketId, table.createdAt),
+    index('messages_email_id_idx').on(table.emailMessageId),
+    // An email (inbound or outbound) is one message of a ticket, however often it is delivered.
+    uniqueIndex('messages_ticket_email_id_unique').on(table.ticketId, table.emailMessageId),
+    ...createTicketChildPolicies('ticket_messages'),
+  ],
+).enableRLS();
+
+export const ticketMessagesRelations = relations(ticketMessages, ({ one }) => ({
+  ticket: one(tickets, { fields: [ticketMessages.ticketId], references: [tickets.id] }),
+  sender: one(users, { fields: [ticketMessages.senderId], references: [users.id] }),
+}));
+
+export type TicketMessage = typeof ticketMessages.$inferSelect;
+export type NewTicketMessage = typeof ticketMessages.$inferInsert;

@@ -1,0 +1,68 @@
+import { relations } from 'drizzle-orm';
+import { boolean, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps, timestamptz } from './columns.js';
+import { ticketPriorityEnum } from './enums.js';
+import { organizations } from './organizations.js';
+import { createTenantPolicies } from './rls.js';
+import { tickets } from './tickets.js';
+
+export const slaPolicies = pgTable(
+  'sla_policies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    priority: ticketPriorityEnum('priority').notNull(),
+    /** Minutes to the first agent response. */
+    firstResponseTime: integer('first_response_time').notNull(),
+    /** Minutes to resolution. */
+    resolutionTime: integer('resolution_time').notNull(),
+    /** When true, the clock runs only inside the organisation's business hours. */
+    businessHoursOnly: boolean('business_hours_only').notNull().default(true),
+    isDefault: boolean('is_default').notNull().default(false),
+    ...timestamps,
+  },
+  (table) => [
+    index('sla_org_priority_idx').on(table.organizationId, table.priority),
+    ...createTenantPolicies('sla_policies'),
+  ],
+).enableRLS();
+
+export const slaPoliciesRelations = relations(slaPolicies, ({ one }) => ({
+  organization: one(organizations, {
+    fields: [slaPolicies.organizationId],
+    references: [organizations.id],
+  }),
+}));
+
+export type SlaPolicy = typeof slaPolicies.$inferSelect;
+export type NewSlaPolicy = typeof slaPolicies.$inferInsert;
+
+export const slaKindEnum = pgEnum('sla_kind', ['first_response', 'next_response', 'resolution']);
+export type SlaKind = (typeof slaKindEnum.enumValues)[number];
+
+/** One row per breached deadline: the key that makes a breach (and its escalation) happen once. */
+export const slaBreaches = pgTable(
+  'sla_breaches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    kind: slaKindEnum('kind').notNull(),
+    deadline: timestamptz('deadline').notNull(),
+    detectedAt: timestamptz('detected_at').notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('sla_breaches_unique').on(table.ticketId, table.kind, table.deadline),
+    index('sla_breaches_org_idx').on(table.organizationId, table.detectedAt),
+    ...createTenantPolicies('sla_breaches'),
+  ],
+).enableRLS();
+
+export type SlaBreach = typeof slaBreaches.$inferSelect;

@@ -1,0 +1,84 @@
+import { relations, sql } from 'drizzle-orm';
+import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { ticketActivities } from './activities.js';
+import { timestamps, timestamptz } from './columns.js';
+import { ticketChannelEnum, ticketPriorityEnum, ticketStatusEnum } from './enums.js';
+import { ticketMessages } from './messages.js';
+import { organizations } from './organizations.js';
+import { createTenantPolicies } from './rls.js';
+import { users } from './users.js';
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Human-readable number, unique per organisation, allocated from ticket_number_counters. */
+    ticketNumber: integer('ticket_number').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    status: ticketStatusEnum('status').notNull().default('open'),
+    priority: ticketPriorityEnum('priority').notNull().default('medium'),
+    channel: ticketChannelEnum('channel').notNull().default('web'),
+    tags: text('tags').array().default(sql`ARRAY[]::text[]`),
+    categoryId: uuid('category_id'),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => users.id),
+    assigneeId: uuid('assignee_id').references(() => users.id),
+    /** The next SLA deadline due (first response, then resolution); null when no clock runs. */
+    slaDeadline: timestamptz('sla_deadline'),
+    firstResponseAt: timestamptz('first_response_at'),
+    /** When an SLA of this ticket was first breached. */
+    slaBreached: timestamptz('sla_breached'),
+    ...timestamps,
+    resolvedAt: timestamptz('resolved_at'),
+    closedAt: timestamptz('closed_at'),
+    deletedAt: timestamptz('deleted_at'),
+  },
+  (table) => [
+    index('tickets_org_status_idx').on(table.organizationId, table.status),
+    index('tickets_customer_idx').on(table.customerId),
+    index('tickets_assignee_idx').on(table.assigneeId),
+    index('tickets_sla_deadline_idx').on(table.slaDeadline),
+    uniqueIndex('tickets_org_number_idx').on(table.organizationId, table.ticketNumber),
+    index('tickets_search_idx').using(
+      'gin',
+      sql`to_tsvector('english', ${table.title} || ' ' || ${table.description})`,
+    ),
+    ...createTenantPolicies('tickets'),
+  ],
+).enableRLS();
+
+/** Per-organisation ticket counter: `UPDATE … RETURNING` serialises concurrent creations on one row. */
+export const ticketNumberCounters = pgTable(
+  'ticket_number_counters',
+  {
+    organizationId: uuid('organization_id')
+      .primaryKey()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    lastNumber: integer('last_number').notNull().default(0),
+  },
+  () => [...createTenantPolicies('ticket_number_counters')],
+).enableRLS();
+
+export const ticketsRelations = relations(tickets, ({ one, many }) => ({
+  organization: one(organizations, { fields: [tickets.organizationId], references: [organizations.id] }),
+  customer: one(users, {
+    fields: [tickets.customerId],
+    references: [users.id],
+    relationName: 'customer_tickets',
+  }),
+  assignee: one(users, {
+    fields: [tickets.assigneeId],
+    references: [users.id],
+    relationName: 'assigned_tickets',
+  }),
+  messages: many(ticketMessages),
+  activities: many(ticketActivities),
+}));
+
+export type Ticket = typeof tickets.$inferSelect;
+export type NewTicket = typeof tickets.$inferInsert;

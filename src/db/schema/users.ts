@@ -1,0 +1,92 @@
+import { relations, sql } from 'drizzle-orm';
+import { boolean, index, pgPolicy, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps, timestamptz } from './columns.js';
+import { userRoleEnum } from './enums.js';
+import { organizations } from './organizations.js';
+import { appUser, currentOrgId, currentUserId } from './rls.js';
+import { tickets } from './tickets.js';
+
+// Global user accounts (no RLS): customers and agents may belong to several organisations.
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull().unique(),
+    name: text('name').notNull(),
+    avatarUrl: text('avatar_url'),
+    passwordHash: text('password_hash'),
+    emailVerified: boolean('email_verified').notNull().default(false),
+    emailVerifiedAt: timestamptz('email_verified_at'),
+    googleId: text('google_id'),
+    githubId: text('github_id'),
+    isActive: boolean('is_active').notNull().default(true),
+    lastLoginAt: timestamptz('last_login_at'),
+    ...timestamps,
+  },
+  (table) => [
+    index('users_email_idx').on(table.email),
+    index('users_google_id_idx').on(table.googleId),
+    index('users_github_id_idx').on(table.githubId),
+  ],
+);
+
+export const userOrganizations = pgTable(
+  'user_organizations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    role: userRoleEnum('role').notNull().default('customer'),
+    joinedAt: timestamptz('joined_at').notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('user_org_unique').on(table.userId, table.organizationId),
+    index('user_orgs_user_idx').on(table.userId),
+    index('user_orgs_org_idx').on(table.organizationId),
+    // A user sees the members of the current organisation and their own memberships elsewhere
+    // (to pick an organisation); changes stay inside the current organisation.
+    pgPolicy('user_organizations_tenant_select', {
+      for: 'select',
+      to: appUser,
+      using: sql`organization_id = ${currentOrgId} or user_id = ${currentUserId}`,
+    }),
+    pgPolicy('user_organizations_tenant_insert', {
+      for: 'insert',
+      to: appUser,
+      withCheck: sql`organization_id = ${currentOrgId}`,
+    }),
+    pgPolicy('user_organizations_tenant_update', {
+      for: 'update',
+      to: appUser,
+      using: sql`organization_id = ${currentOrgId}`,
+      withCheck: sql`organization_id = ${currentOrgId}`,
+    }),
+    pgPolicy('user_organizations_tenant_delete', {
+      for: 'delete',
+      to: appUser,
+      using: sql`organization_id = ${currentOrgId}`,
+    }),
+  ],
+).enableRLS();
+
+export const usersRelations = relations(users, ({ many }) => ({
+  organizations: many(userOrganizations),
+  customerTickets: many(tickets, { relationName: 'customer_tickets' }),
+  assignedTickets: many(tickets, { relationName: 'assigned_tickets' }),
+}));
+
+export const userOrganizationsRelations = relations(userOrganizations, ({ one }) => ({
+  user: one(users, { fields: [userOrganizations.userId], references: [users.id] }),
+  organization: one(organizations, {
+    fields: [userOrganizations.organizationId],
+    references: [organizations.id],
+  }),
+}));
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type UserOrganization = typeof userOrganizations.$inferSelect;

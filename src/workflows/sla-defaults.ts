@@ -1,0 +1,9 @@
+export type TicketPriority = 'low' | 'medium' | 'high' | 'urgent';
+
+/** Default SLA targets per priority, in business minutes. */
+export const DEFAULT_SLA_TIMES = {
+  low: { firstResponseTime: 24 * 60, resolutionTime: 72 * 60 },
+  medium: { firstResponseTime: 8 * 60, resolutionTime: 24 * 60 },
+  high: { firstResponseTime: 4 * 60, resolutionTime: 8 * 60 },
+  urgent: { firstResponseTime: 60, resolutionTime: 4 * 60 },
+} as const;

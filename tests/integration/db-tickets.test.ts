@@ -1,0 +1,262 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import {
+  assignTicketWithActivity,
+  changeTicketPriority,
+  changeTicketStatus,
+  createTicket,
+  getTicketStats,
+  listTickets,
+  searchTickets,
+  setTicketTags,
+  softDeleteTicket,
+} from '../../src/db/queries/tickets.js';
+import { ticketActivities, tickets } from '../../src/db/schema/index.js';
+import {
+  createOrganizationFixture,
+  createUser,
+  type OrganizationFixture,
+  openTestDatabase,
+} from '../support/db.js';
+
+let db: DatabaseHandle;
+beforeAll(async () => {
+  db = await openTestDatabase(20);
+});
+afterAll(() => db.close());
+
+const tenant = (f: OrganizationFixture) => ({ organizationId: f.org.id, userId: f.agent.id });
+
+function newTicket(f: OrganizationFixture, overrides: Partial<Parameters<typeof createTicket>[1]> = {}) {
+  return db.withTenant(tenant(f), (tx) =>
+    createTicket(tx, {
+      organizationId: f.org.id,
+      customerId: f.customer.id,
+      title: 'Hello',
+      description: 'World',
+      ...overrides,
+    }),
+  );
+}
+
+describe('ticket numbers', () => {
+  it('50 concurrent creations get 50 distinct consecutive numbers', async () => {
+    const f = await createOrganizationFixture(db);
+    const created = await Promise.all(Array.from({ length: 50 }, (_, i) => newTicket(f, { title: `T${i}` })));
+    const numbers = created.map((t) => t.ticketNumber).sort((x, y) => x - y);
+    expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('are counted per organisation', async () => {
+    const a = await createOrganizationFixture(db);
+    const b = await createOrganizationFixture(db);
+    await newTicket(a);
+    await newTicket(a);
+    expect((await newTicket(b)).ticketNumber).toBe(1);
+    expect((await newTicket(a)).ticketNumber).toBe(3);
+  });
+
+  it('cannot repeat within an organisation (unique index)', async () => {
+    const f = await createOrganizationFixture(db);
+    const t = await newTicket(f);
+    const insertDuplicate = db.adminDb.insert(tickets).values({
+      organizationId: f.org.id,
+      customerId: f.customer.id,
+      ticketNumber: t.ticketNumber,
+      title: 'x',
+      description: 'y',
+    });
+    await expect(insertDuplicate).rejects.toThrow();
+  });
+});
+
+describe('listTickets', () => {
+  let f: OrganizationFixture;
+  let other: Awaited<ReturnType<typeof createUser>>;
+  beforeAll(async () => {
+    f = await createOrganizationFixture(db);
+    other = await createUser(db, 'Otto Other');
+    const specs = [
+      { title: 'Login broken', status: 'open', priority: 'urgent', assigneeId: f.agent.id, tags: ['auth'] },
+      { title: 'Invoice 50% wrong', status: 'open', priority: 'low', tags: ['billing'] },
+      {
+        title: 'Refund please',
+        status: 'pending',
+        priority: 'high',
+        assigneeId: f.agent.id,
+        tags: ['billing'],
+      },
+      { title: 'Thanks!', status: 'resolved', priority: 'medium', customerId: other.id },
+      { title: 'Old issue', status: 'closed', priority: 'low' },
+    ] as const;
+    for (const [i, s] of specs.entries()) {
+      await newTicket(f, {
+        ...s,
+        tags: 'tags' in s ? [...s.tags] : [],
+        createdAt: new Date(Date.UTC(2026, 0, 1 + i)),
+        slaDeadline: new Date(Date.UTC(2026, 1, 10 - i)),
+      });
+    }
+    const deleted = await newTicket(f, { title: 'Deleted spam', status: 'open' });
+    await db.withTenant(tenant(f), (tx) => softDeleteTicket(tx, f.org.id, deleted.id));
+    // Another organisation's tickets never show up.
+    const g = await createOrganizationFixture(db);
+    await newTicket(g, { title: 'Login broken elsewhere' });
+  });
+
+  const list = (params: Omit<Parameters<typeof listTickets>[1], 'organizationId'>) =>
+    db.withTenant(tenant(f), (tx) => listTickets(tx, { organizationId: f.org.id, ...params }));
+  const titles = async (params: Parameters<typeof list>[0]) => (await list(params)).data.map((t) => t.title);
+
+  it('lists newest first with customer and assignee, excluding soft-deleted tickets', async () => {
+    const result = await list({});
+    expect(result.data.map((t) => t.title)).toEqual([
+      'Old issue',
+      'Thanks!',
+      'Refund please',
+      'Invoice 50% wrong',
+      'Login broken',
+    ]);
+    expect(result.pagination).toEqual({ page: 1, limit: 20, total: 5, totalPages: 1 });
+    expect(result.data[4]!.assignee?.name).toBe('Adam Agent');
+    expect(result.data[4]!.customer.email).toBe(f.customer.email);
+  });
+
+  it('filters by status, priority, assignee, unassigned, customer and tag', async () => {
+    expect(await titles({ status: ['open', 'pending'] })).toEqual([
+      'Refund please',
+      'Invoice 50% wrong',
+      'Login broken',
+    ]);
+    expect(await titles({ priority: ['low'] })).toEqual(['Old issue', 'Invoice 50% wrong']);
+    expect(await titles({ assigneeId: f.agent.id })).toEqual(['Refund please', 'Login broken']);
+    expect(await titles({ unassigned: true })).toEqual(['Old issue', 'Thanks!', 'Invoice 50% wrong']);
+    expect(await titles({ customerId: other.id })).toEqual(['Thanks!']);
+    expect(await titles({ tag: 'billing' })).toEqual(['Refund please', 'Invoice 50% wrong']);
+  });
+
+  it('searches title and description, treating % and _ literally', async () => {
+    expect(await titles({ search: 'invoice' })).toEqual(['Invoice 50% wrong']);
+    expect(await titles({ search: '50%' })).toEqual(['Invoice 50% wrong']);
+    expect(await titles({ search: '%' })).toEqual(['Invoice 50% wrong']);
+    expect(await titles({ search: "' or 1=1 --" })).toEqual([]);
+  });
+
+  it('filters by creation date range and SLA deadline', async () => {
+    expect(
+      await titles({ dateFrom: new Date(Date.UTC(2026, 0, 2)), dateTo: new Date(Date.UTC(2026, 0, 3)) }),
+    ).toEqual(['Invoice 50% wrong', 'Refund please'].reverse());
+    expect(await titles({ slaDueBefore: new Date(Date.UTC(2026, 1, 7)) })).toEqual(['Old issue', 'Thanks!']);
+  });
+
+  it('sorts by priority and by SLA deadline', async () => {
+    expect(await titles({ sort: 'priority', order: 'desc', status: ['open', 'pending'] })).toEqual([
+      'Login broken',
+      'Refund please',
+      'Invoice 50% wrong',
+    ]);
+    expect((await titles({ sort: 'sla_deadline', order: 'asc' }))[0]).toBe('Old issue');
+  });
+
+  it('paginates with a total', async () => {
+    const page2 = await list({ page: 2, limit: 2 });
+    expect(page2.data.map((t) => t.title)).toEqual(['Refund please', 'Invoice 50% wrong']);
+    expect(page2.pagination).toEqual({ page: 2, limit: 2, total: 5, totalPages: 3 });
+    expect((await list({ page: 4, limit: 2 })).data).toEqual([]);
+  });
+});
+
+describe('searchTickets', () => {
+  it('ranks the better match first and highlights it', async () => {
+    const f = await createOrganizationFixture(db);
+    await newTicket(f, {
+      title: 'Password reset',
+      description: 'Cannot reset my password, the reset link expired',
+    });
+    await newTicket(f, { title: 'Billing', description: 'Question about the password field on invoices' });
+    await newTicket(f, { title: 'Shipping', description: 'Where is my parcel' });
+    const g = await createOrganizationFixture(db);
+    await newTicket(g, { title: 'Password reset elsewhere', description: 'password password' });
+
+    const hits = await db.withTenant(tenant(f), (tx) => searchTickets(tx, f.org.id, 'password reset'));
+    expect(hits.map((h) => h.title)).toEqual(['Password reset']);
+    const broader = await db.withTenant(tenant(f), (tx) => searchTickets(tx, f.org.id, 'password'));
+    expect(broader.map((h) => h.title)).toEqual(['Password reset', 'Billing']);
+    expect(broader[0]!.rank).toBeGreaterThan(broader[1]!.rank);
+    expect(broader[0]!.snippet).toContain('[[password]]');
+  });
+});
+
+describe('getTicketStats', () => {
+  it('counts by status and priority', async () => {
+    const f = await createOrganizationFixture(db);
+    for (const [status, priority] of [
+      ['open', 'high'],
+      ['open', 'high'],
+      ['open', 'low'],
+      ['resolved', 'urgent'],
+    ] as const) {
+      await newTicket(f, { status, priority });
+    }
+    const stats = await db.withTenant(tenant(f), (tx) => getTicketStats(tx, f.org.id));
+    expect(stats).toEqual({
+      open: { total: 3, byPriority: { high: 2, low: 1 } },
+      resolved: { total: 1, byPriority: { urgent: 1 } },
+    });
+  });
+});
+
+describe('state changes write their activity in the same transaction', () => {
+  it('records assignment, status, priority and tags, and rolls back with the transaction', async () => {
+    const f = await createOrganizationFixture(db);
+    const t = await newTicket(f);
+    await db.withTenant(tenant(f), async (tx) => {
+      await assignTicketWithActivity(tx, f.org.id, t.id, f.agent.id, f.owner.id);
+      await changeTicketPriority(tx, f.org.id, t.id, 'urgent', f.agent.id);
+      await setTicketTags(tx, f.org.id, t.id, ['vip', 'vip', 'billing'], f.agent.id);
+      await changeTicketStatus(tx, f.org.id, t.id, 'resolved', f.agent.id);
+      await changeTicketStatus(tx, f.org.id, t.id, 'open', f.agent.id);
+    });
+    const activities = await db.adminDb
+      .select()
+      .from(ticketActivities)
+      .where(sql`${ticketActivities.ticketId} = ${t.id}`)
+      .orderBy(ticketActivities.createdAt);
+    expect(activities.map((a) => a.action)).toEqual([
+      'created',
+      'assigned',
+      'priority_changed',
+      'tagged',
+      'resolved',
+      'reopened',
+    ]);
+    expect(activities[1]!.metadata).toMatchObject({ assigneeId: f.agent.id, assigneeName: 'Adam Agent' });
+    expect(activities[3]!.metadata).toEqual({ addedTags: ['vip', 'billing'], removedTags: [] });
+
+    await expect(
+      db.withTenant(tenant(f), async (tx) => {
+        await changeTicketPriority(tx, f.org.id, t.id, 'low', f.agent.id);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const [after] = await db.adminDb.select().from(tickets).where(sql`${tickets.id} = ${t.id}`);
+    expect(after!.priority).toBe('urgent');
+    const count = await db.adminDb.$count(ticketActivities, sql`${ticketActivities.ticketId} = ${t.id}`);
+    expect(count).toBe(6);
+  });
+
+  it("returns undefined for another organisation's ticket", async () => {
+    const a = await createOrganizationFixture(db);
+    const b = await createOrganizationFixture(db);
+    const t = await newTicket(b);
+    const result = await db.withTenant(tenant(a), (tx) =>
+      changeTicketStatus(tx, a.org.id, t.id, 'closed', a.agent.id),
+    );
+    expect(result).toBeUndefined();
+    const spoofed = await db.withTenant(tenant(a), (tx) =>
+      changeTicketStatus(tx, b.org.id, t.id, 'closed', a.agent.id),
+    );
+    expect(spoofed).toBeUndefined();
+  });
+});
