@@ -30,6 +30,14 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('insightdesk-tickets'),
 
+  SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+  ),
+  MAIL_FROM: z.email('must be an email address').default('support@insightdesk.localhost'),
+
   API_HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
 });
@@ -48,6 +56,12 @@ export interface Config {
     address: string | undefined;
     namespace: string;
     taskQueue: string;
+  };
+  mail: {
+    /** Undefined means: write outgoing mail as .eml files under `<dataDir>/outbox`. */
+    smtpUrl: string | undefined;
+    /** Sender for organisations without a mailbox of their own. */
+    defaultFrom: string;
   };
   api: { host: string; port: number };
 }
@@ -73,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
     },
+    mail: { smtpUrl: e.SMTP_URL, defaultFrom: e.MAIL_FROM },
     api: { host: e.API_HOST, port: e.API_PORT },
   };
 }

@@ -12,7 +12,7 @@ const unique = () => randomUUID().slice(0, 8);
 export async function createUser(
   db: DatabaseHandle,
   name: string,
-  email = `${name.toLowerCase()}-${unique()}@example.test`,
+  email = `${name.toLowerCase().replace(/\W+/g, '.')}-${unique()}@example.test`,
 ) {
   const [user] = await db.adminDb.insert(users).values({ name, email }).returning();
   return user!;

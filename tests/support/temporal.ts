@@ -43,6 +43,7 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
       `Temporal time-skipping test server not found (.tools/bin/temporal-test-server). ${SETUP_HINT}`,
     );
   }
+  // The server starts with time skipping locked: time only jumps inside env.sleep() and handle.result().
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: serverPath } },
   });

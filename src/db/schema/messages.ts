@@ -22,7 +22,12 @@ export const ticketMessages = pgTable(
       .notNull()
       .references(() => tickets.id, { onDelete: 'cascade' }),
     senderId: uuid('sender_id').references(() => users.id),
+    /** What agents read: for email, the text without quoted history and signature. */
     content: text('content').notNull(),
+    /** The full original text body, kept when `content` was stripped from it. */
+    originalContent: text('original_content'),
+    /** Sanitised HTML body of an email, safe to render. */
+    contentHtml: text('content_html'),
     type: messageTypeEnum('type').notNull().default('reply'),
     attachments: jsonb('attachments').$type<Attachment[]>().default([]),
     /** Message-ID of the inbound or outbound email, for threading replies. */

@@ -19,15 +19,11 @@ export interface OrganizationSettings {
   };
   features?: { liveChatEnabled?: boolean; customerPortalEnabled?: boolean };
   /** Opening hours for SLA policies with business_hours_only; absent means the clock runs 24/7. */
-  businessHours?: {
-    timeZone: string;
-    weekly: Partial<
-      Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', { start: string; end: string }[]>
-    >;
-    holidays?: string[];
-  };
-  /** Days a resolved ticket waits for the customer before it closes itself. */
+  businessHours?: BusinessHours;
+  /** Days a resolved ticket waits for the customer before it closes itself (default 7). */
   autoCloseAfterDays?: number;
+  /** Warn the assignee and managers when this share of an SLA's time is used (e.g. 0.8); off when absent. */
+  slaWarningRatio?: number;
 }
 
 export const organizations = pgTable(

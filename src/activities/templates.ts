@@ -1,0 +1,89 @@
+// The words of the emails InsightDesk sends. Pure: data in, subject and text out.
+import { buildReplySubject } from '../ingest/threading.js';
+import type { SlaKind } from '../workflows/ticket-state.js';
+
+export interface TicketFacts {
+  ticketNumber: number;
+  title: string;
+  organizationName: string;
+  customer: { name: string; email: string };
+  assignee: { name: string; email: string } | null;
+}
+
+export interface MailContent {
+  subject: string;
+  text: string;
+  headers?: Record<string, string>;
+}
+
+const slaNames: Record<SlaKind, string> = {
+  first_response: 'first response',
+  resolution: 'resolution',
+};
+
+/** "1 h 05 min", "3 days 2 h", "45 s". */
+export function formatDuration(ms: number): string {
+  const totalMinutes = Math.floor(Math.abs(ms) / 60_000);
+  if (totalMinutes === 0) return `${Math.round(Math.abs(ms) / 1000)} s`;
+  const days = Math.floor(totalMinutes / 1440);
+  const hours = Math.floor((totalMinutes % 1440) / 60);
+  const minutes = totalMinutes % 60;
+  if (days > 0) return `${days} day${days === 1 ? '' : 's'}${hours ? ` ${hours} h` : ''}`;
+  if (hours > 0) return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+  return `${minutes} min`;
+}
+
+export function acknowledgementMail(t: TicketFacts): MailContent {
+  return {
+    subject: `[#${t.ticketNumber}] ${t.title}`,
+    text: [
+      `Hello ${t.customer.name},`,
+      '',
+      `thank you for contacting ${t.organizationName}. We have received your message and opened ticket #${t.ticketNumber}.`,
+      'Simply reply to this email to add more information to it.',
+      '',
+      `${t.organizationName} support`,
+    ].join('\n'),
+    // RFC 3834: other auto-responders must not answer this one.
+    headers: { 'Auto-Submitted': 'auto-replied' },
+  };
+}
+
+export function replyMail(t: TicketFacts, content: string): MailContent {
+  return { subject: buildReplySubject(t.ticketNumber, t.title), text: content };
+}
+
+const people = (t: TicketFacts) => [
+  `Customer: ${t.customer.name} <${t.customer.email}>`,
+  `Assignee: ${t.assignee ? `${t.assignee.name} <${t.assignee.email}>` : 'nobody'}`,
+];
+
+export function escalationMail(t: TicketFacts, kind: SlaKind, deadline: Date, lateByMs: number): MailContent {
+  return {
+    subject: `[SLA breach] ${slaNames[kind]} overdue on ticket #${t.ticketNumber}: ${t.title}`,
+    text: [
+      `The ${slaNames[kind]} SLA of ticket #${t.ticketNumber} was breached.`,
+      '',
+      `Ticket: #${t.ticketNumber} ${t.title}`,
+      ...people(t),
+      `SLA: ${slaNames[kind]}`,
+      `Deadline: ${deadline.toISOString()}`,
+      `Late by: ${formatDuration(lateByMs)} when detected`,
+    ].join('\n'),
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
+
+export function warningMail(t: TicketFacts, kind: SlaKind, deadline: Date, leftMs: number): MailContent {
+  return {
+    subject: `[SLA warning] ${slaNames[kind]} due in ${formatDuration(leftMs)} on ticket #${t.ticketNumber}: ${t.title}`,
+    text: [
+      `The ${slaNames[kind]} SLA of ticket #${t.ticketNumber} is due soon.`,
+      '',
+      `Ticket: #${t.ticketNumber} ${t.title}`,
+      ...people(t),
+      `Deadline: ${deadline.toISOString()} (in ${formatDuration(leftMs)})`,
+    ].join('\n'),
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}

@@ -1,0 +1,297 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import { uuidFromName } from '../db/ids.js';
+import {
+  assignTicketWithActivity,
+  changeTicketPriority,
+  changeTicketStatus,
+  createTicket,
+  findTicket,
+  recordActivity,
+  setTicketTags,
+} from '../db/queries/tickets.js';
+import {
+  inboundEmails,
+  type Ticket,
+  ticketMessages,
+  tickets,
+  userOrganizations,
+  users,
+} from '../db/schema/index.js';
+import type {
+  AgentReplyInput,
+  ChangeResult,
+  CustomerMessageInput,
+  InboundRecord,
+  OpenedTicket,
+  OpenTicketInput,
+  TicketChanges,
+} from '../workflows/contracts.js';
+import { transitionError } from '../workflows/ticket-state.js';
+import { type ActivityDeps, loadSlaPolicy, senderAddress, ticketFacts } from './context.js';
+import { queueEmail } from './outbox.js';
+import { acknowledgementMail, replyMail } from './templates.js';
+
+/** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
+const invalid = (message: string) =>
+  ApplicationFailure.create({ message, type: 'InvalidRequest', nonRetryable: true });
+
+async function requireTicket(tx: Tx, organizationId: string, ticketId: string): Promise<Ticket> {
+  const ticket = await findTicket(tx, organizationId, ticketId);
+  if (!ticket) throw invalid(`ticket ${ticketId} not found`);
+  return ticket;
+}
+
+async function recordInbound(
+  tx: Tx,
+  organizationId: string,
+  ticketId: string,
+  inbound: InboundRecord,
+  outcome: 'ticket_created' | 'message_added',
+) {
+  await tx
+    .insert(inboundEmails)
+    .values({ organizationId, ticketId, outcome, ...inbound })
+    .onConflictDoNothing({ target: [inboundEmails.organizationId, inboundEmails.messageKey] });
+}
+
+export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
+  return {
+    /** Creates the ticket, its first message, ledger entry and acknowledgement; a repeat returns the first result. */
+    async openTicket(input: OpenTicketInput): Promise<OpenedTicket> {
+      return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
+        let ticket = await findTicket(tx, input.organizationId, input.ticketId);
+        if (!ticket) {
+          ticket = await createTicket(tx, {
+            id: input.ticketId,
+            organizationId: input.organizationId,
+            customerId: input.customerId,
+            title: input.title,
+            description: input.description,
+            priority: input.priority,
+            channel: input.channel,
+            tags: input.tags ?? [],
+            assigneeId: input.assigneeId ?? null,
+            createdById: input.createdById ?? input.customerId,
+            ...(input.createdAt ? { createdAt: new Date(input.createdAt) } : {}),
+          });
+          if (input.relatedTicketId) {
+            await recordActivity(tx, ticket.id, null, 'created', {
+              reason: `continues ticket ${input.relatedTicketId}`,
+            });
+          }
+          if (input.message) {
+            await tx.insert(ticketMessages).values({
+              ticketId: ticket.id,
+              senderId: input.createdById ?? input.customerId,
+              content: input.message.content,
+              originalContent: input.message.originalContent ?? null,
+              contentHtml: input.message.contentHtml ?? null,
+              emailMessageId: input.message.emailMessageId ?? null,
+              attachments: input.message.attachments ?? [],
+            });
+          }
+          if (input.inbound)
+            await recordInbound(tx, input.organizationId, ticket.id, input.inbound, 'ticket_created');
+        }
+        let acknowledgementId: string | null = null;
+        if (input.acknowledge) {
+          const from = await senderAddress(tx, input.organizationId, defaultFrom);
+          const facts = await ticketFacts(tx, ticket);
+          const mail = acknowledgementMail(facts);
+          const queued = await queueEmail(tx, {
+            organizationId: input.organizationId,
+            ticketId: ticket.id,
+            kind: 'acknowledgement',
+            idempotencyKey: `ack:${ticket.id}`,
+            fromAddress: from,
+            replyTo: from,
+            toAddresses: [facts.customer.email],
+            subject: mail.subject,
+            textBody: mail.text,
+            headers: mail.headers,
+            inReplyTo: input.message?.emailMessageId ?? null,
+            references: input.message?.emailMessageId ? [input.message.emailMessageId] : [],
+          });
+          acknowledgementId = queued.id;
+          // Stored like every outbound Message-ID, so a reply to the acknowledgement threads here.
+          await tx
+            .insert(ticketMessages)
+            .values({
+              ticketId: ticket.id,
+              content: mail.text,
+              type: 'system',
+              emailMessageId: queued.messageId,
+            })
+            .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] });
+        }
+        return {
+          ticketNumber: ticket.ticketNumber,
+          createdAt: ticket.createdAt.getTime(),
+          status: ticket.status,
+          priority: ticket.priority,
+          policy: await loadSlaPolicy(tx, input.organizationId, ticket.priority),
+          acknowledgementId,
+        };
+      });
+    },
+
+    /** A public reply (queued to the customer, threaded) or an internal note. */
+    async addAgentMessage(
+      input: AgentReplyInput & { ticketId: string; organizationId: string; idempotencyKey: string },
+    ): Promise<{ messageId: string; emailMessageId: string | null; outboundId: string | null }> {
+      const { organizationId, ticketId } = input;
+      return db.withTenant({ organizationId, userId: input.authorId }, async (tx) => {
+        const ticket = await requireTicket(tx, organizationId, ticketId);
+        const messageId = uuidFromName('agent-message', `${ticketId}:${input.idempotencyKey}`);
+        const [existing] = await tx.select().from(ticketMessages).where(eq(ticketMessages.id, messageId));
+        if (existing) {
+          return { messageId, emailMessageId: existing.emailMessageId, outboundId: null };
+        }
+        let outbound: { id: string; messageId: string } | null = null;
+        if (!input.internal) {
+          const from = await senderAddress(tx, organizationId, defaultFrom);
+          const thread = await tx
+            .select({ id: ticketMessages.emailMessageId })
+            .from(ticketMessages)
+            .where(and(eq(ticketMessages.ticketId, ticketId), isNotNull(ticketMessages.emailMessageId)))
+            .orderBy(asc(ticketMessages.createdAt));
+          const references = thread.map((m) => m.id!).slice(-20);
+          const facts = await ticketFacts(tx, ticket);
+          const mail = replyMail(facts, input.content);
+          outbound = await queueEmail(tx, {
+            organizationId,
+            ticketId,
+            kind: 'reply',
+            idempotencyKey: `reply:${messageId}`,
+            fromAddress: from,
+            replyTo: from,
+            toAddresses: [facts.customer.email],
+            subject: mail.subject,
+            textBody: mail.text,
+            inReplyTo: references.at(-1) ?? null,
+            references,
+          });
+        }
+        await tx.insert(ticketMessages).values({
+          id: messageId,
+          ticketId,
+          senderId: input.authorId,
+          content: input.content,
+          type: input.internal ? 'internal_note' : 'reply',
+          attachments: input.attachments ?? [],
+          emailMessageId: outbound?.messageId ?? null,
+        });
+        if (!input.internal) {
+          await tx
+            .update(tickets)
+            .set({ firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, now())`, updatedAt: new Date() })
+            .where(eq(tickets.id, ticketId));
+        }
+        await recordActivity(tx, ticketId, input.authorId, 'message_added', {
+          messageId,
+          reason: input.internal ? 'internal note' : 'reply',
+        });
+        return { messageId, emailMessageId: outbound?.messageId ?? null, outboundId: outbound?.id ?? null };
+      });
+    },
+
+    /** Stores a customer's message once, however often the same email arrives. */
+    async addCustomerMessage(input: {
+      ticketId: string;
+      organizationId: string;
+      message: CustomerMessageInput;
+    }): Promise<{ messageId: string; duplicate: boolean }> {
+      const { organizationId, ticketId, message } = input;
+      return db.withTenant({ organizationId }, async (tx) => {
+        await requireTicket(tx, organizationId, ticketId);
+        const [inserted] = await tx
+          .insert(ticketMessages)
+          .values({
+            ticketId,
+            senderId: message.senderId,
+            content: message.content,
+            originalContent: message.originalContent ?? null,
+            contentHtml: message.contentHtml ?? null,
+            emailMessageId: message.emailMessageId ?? null,
+            attachments: message.attachments ?? [],
+          })
+          .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] })
+          .returning({ id: ticketMessages.id });
+        if (message.inbound)
+          await recordInbound(tx, organizationId, ticketId, message.inbound, 'message_added');
+        if (!inserted) {
+          const [existing] = await tx
+            .select({ id: ticketMessages.id })
+            .from(ticketMessages)
+            .where(
+              and(
+                eq(ticketMessages.ticketId, ticketId),
+                eq(ticketMessages.emailMessageId, message.emailMessageId!),
+              ),
+            );
+          return { messageId: existing!.id, duplicate: true };
+        }
+        await tx.update(tickets).set({ updatedAt: new Date() }).where(eq(tickets.id, ticketId));
+        await recordActivity(tx, ticketId, message.senderId, 'message_added', {
+          messageId: inserted.id,
+          reason: 'customer',
+        });
+        return { messageId: inserted.id, duplicate: false };
+      });
+    },
+
+    /** Status, priority, assignee and tags in one transaction, each with its activity row. */
+    async applyTicketChanges(input: {
+      ticketId: string;
+      organizationId: string;
+      changes: TicketChanges;
+    }): Promise<ChangeResult> {
+      const { organizationId, ticketId, changes } = input;
+      return db.withTenant({ organizationId, userId: changes.actorId }, async (tx) => {
+        let ticket = await requireTicket(tx, organizationId, ticketId);
+        const actor = changes.actorId;
+        let policy: ChangeResult['policy'];
+        if (changes.status && changes.status !== ticket.status) {
+          const error = transitionError(ticket.status, changes.status);
+          if (error) throw invalid(error);
+          ticket = (await changeTicketStatus(tx, organizationId, ticketId, changes.status, actor))!;
+        }
+        if (changes.priority && changes.priority !== ticket.priority) {
+          ticket = (await changeTicketPriority(tx, organizationId, ticketId, changes.priority, actor))!;
+          policy = await loadSlaPolicy(tx, organizationId, ticket.priority);
+        }
+        if (changes.assigneeId !== undefined && changes.assigneeId !== ticket.assigneeId) {
+          if (changes.assigneeId !== null) await requireAgent(tx, organizationId, changes.assigneeId);
+          ticket = (await assignTicketWithActivity(tx, organizationId, ticketId, changes.assigneeId, actor))!;
+        }
+        if (changes.tags) ticket = (await setTicketTags(tx, organizationId, ticketId, changes.tags, actor))!;
+        return {
+          ticketId,
+          ticketNumber: ticket.ticketNumber,
+          status: ticket.status,
+          priority: ticket.priority,
+          policy,
+        };
+      });
+    },
+  };
+}
+
+/** Tickets are assigned to the organisation's agents, admins and owners, never to customers or outsiders. */
+async function requireAgent(tx: Tx, organizationId: string, userId: string) {
+  const [member] = await tx
+    .select({ role: userOrganizations.role })
+    .from(userOrganizations)
+    .innerJoin(users, eq(users.id, userOrganizations.userId))
+    .where(
+      and(
+        eq(userOrganizations.organizationId, organizationId),
+        eq(userOrganizations.userId, userId),
+        inArray(userOrganizations.role, ['agent', 'admin', 'owner']),
+        eq(users.isActive, true),
+      ),
+    );
+  if (!member) throw invalid('assignee must be an active agent of this organisation');
+}

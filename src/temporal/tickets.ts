@@ -1,0 +1,106 @@
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import type {
+  AgentReplyInput,
+  AgentReplyResult,
+  ChangeResult,
+  CustomerMessageInput,
+  OpenTicketInput,
+  TicketChanges,
+  TicketSummary,
+} from '../workflows/contracts.js';
+import {
+  agentReplyUpdate,
+  changeTicketUpdate,
+  customerMessageSignal,
+  slaStateQuery,
+  ticketOpenedUpdate,
+  ticketWorkflow,
+  ticketWorkflowId,
+} from '../workflows/ticket.js';
+import type { TicketSlaState } from '../workflows/ticket-state.js';
+
+/** A ticket command the workflow refused (invalid transition, unknown assignee, closed ticket). */
+export class TicketCommandError extends Error {
+  override name = 'TicketCommandError';
+}
+
+/** Rejections carry the reason in the failure's cause chain; anything else is an outage, rethrown. */
+function refusal(error: unknown): never {
+  if (error instanceof WorkflowUpdateFailedError) {
+    let cause: unknown = error.cause;
+    while (cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause?: unknown }).cause;
+    throw new TicketCommandError((cause as Error | undefined)?.message ?? error.message);
+  }
+  if (error instanceof WorkflowNotFoundError) throw new TicketCommandError('the ticket is closed');
+  throw error;
+}
+
+/**
+ * How the API and ingest talk to ticket workflows: every write that changes a ticket goes through here,
+ * so the workflow's clocks and the database never disagree.
+ */
+export function createTicketCommands(client: Client, taskQueue: string) {
+  const handle = (ticketId: string) => client.workflow.getHandle(ticketWorkflowId(ticketId));
+
+  return {
+    /**
+     * Starts the ticket's workflow (a second start for the same ticket id is a no-op) and, when asked,
+     * waits for the ticket row so the caller can show its number.
+     */
+    async open(input: OpenTicketInput, opts: { waitForTicket: boolean }): Promise<TicketSummary | null> {
+      try {
+        await client.workflow.start(ticketWorkflow, {
+          workflowId: ticketWorkflowId(input.ticketId),
+          taskQueue,
+          args: [{ open: input }],
+          // A ticket id is used once: a redelivered email must not revive a closed ticket's workflow.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      if (!opts.waitForTicket) return null;
+      return handle(input.ticketId).executeUpdate(ticketOpenedUpdate).catch(refusal);
+    },
+
+    /** Durable once this resolves: the workflow will store the message even if every process dies now. */
+    async customerMessage(ticketId: string, message: CustomerMessageInput): Promise<void> {
+      await handle(ticketId).signal(customerMessageSignal, message).catch(refusal);
+    },
+
+    /** A reply or internal note; `requestId` makes a retried request a no-op. */
+    async agentReply(
+      ticketId: string,
+      input: AgentReplyInput,
+      requestId?: string,
+    ): Promise<AgentReplyResult> {
+      return handle(ticketId)
+        .executeUpdate(agentReplyUpdate, { args: [input], updateId: requestId })
+        .catch(refusal);
+    },
+
+    async change(ticketId: string, changes: TicketChanges): Promise<ChangeResult> {
+      return handle(ticketId)
+        .executeUpdate(changeTicketUpdate, { args: [changes] })
+        .catch(refusal);
+    },
+
+    /** The live SLA clocks, or null when the ticket has no running workflow (closed). */
+    async slaState(ticketId: string): Promise<TicketSlaState | null> {
+      try {
+        return await handle(ticketId).query(slaStateQuery);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+export type TicketCommands = ReturnType<typeof createTicketCommands>;

@@ -1,0 +1,119 @@
+// The data that crosses between the ticket workflow, its activities and its callers (API, ingest).
+// Plain JSON only: it is stored in workflow histories.
+import type { TicketPriority } from './sla-defaults.js';
+import type { SlaKind, SlaPolicyContext, TicketStatus } from './ticket-state.js';
+
+export type TicketChannel = 'web' | 'email' | 'chat' | 'api';
+
+export interface MessageAttachment {
+  id: string;
+  filename: string;
+  url: string;
+  mimeType: string;
+  size: number;
+}
+
+export interface IncomingMessage {
+  /** Shown to agents: for email, the text with quoted history and signature stripped. */
+  content: string;
+  /** The whole original text body, when it differs from `content`. */
+  originalContent?: string | null;
+  /** Sanitised HTML body, when the email had one. */
+  contentHtml?: string | null;
+  /** Message-ID of the email (threading and idempotency key). */
+  emailMessageId?: string | null;
+  attachments?: MessageAttachment[];
+}
+
+/** The ledger entry written with the ticket or message an inbound email produced. */
+export interface InboundRecord {
+  messageKey: string;
+  mailboxId?: string | null;
+  fromAddress: string;
+  subject: string;
+  sizeBytes?: number;
+}
+
+export interface OpenTicketInput {
+  ticketId: string;
+  /** ISO instant the SLA clocks start from; the workflow sets it from its own clock when absent. */
+  createdAt?: string;
+  organizationId: string;
+  customerId: string;
+  title: string;
+  description: string;
+  priority: TicketPriority;
+  channel: TicketChannel;
+  tags?: string[];
+  assigneeId?: string | null;
+  /** The agent who opened it (API); null when the customer did (email, web). */
+  createdById?: string | null;
+  /** The first message of the conversation; absent for a ticket opened without one. */
+  message?: IncomingMessage;
+  /** Email the customer an acknowledgement with the ticket number. */
+  acknowledge: boolean;
+  inbound?: InboundRecord;
+  /** A closed ticket this one continues (a reply to a closed ticket opens a new one). */
+  relatedTicketId?: string | null;
+}
+
+export interface OpenedTicket {
+  ticketNumber: number;
+  createdAt: number;
+  status: TicketStatus;
+  priority: TicketPriority;
+  policy: SlaPolicyContext;
+  acknowledgementId: string | null;
+}
+
+export interface TicketSummary {
+  ticketId: string;
+  ticketNumber: number;
+  status: TicketStatus;
+  priority: TicketPriority;
+}
+
+export interface AgentReplyInput {
+  authorId: string;
+  content: string;
+  /** An internal note stays inside the team: no email, no effect on the SLA clocks. */
+  internal: boolean;
+  attachments?: MessageAttachment[];
+}
+
+export interface AgentReplyResult {
+  messageId: string;
+  /** Our Message-ID of the email sent to the customer (null for internal notes). */
+  emailMessageId: string | null;
+}
+
+export interface CustomerMessageInput extends IncomingMessage {
+  senderId: string;
+  inbound?: InboundRecord;
+}
+
+export interface TicketChanges {
+  actorId: string | null;
+  status?: TicketStatus;
+  priority?: TicketPriority;
+  /** A user id to assign, null to unassign, absent to leave as is. */
+  assigneeId?: string | null;
+  tags?: string[];
+  /** Why the system changed it (auto-close, customer reply). */
+  reason?: string;
+}
+
+export interface ChangeResult extends TicketSummary {
+  /** The SLA policy of the new priority, when the priority changed. */
+  policy?: SlaPolicyContext;
+}
+
+export interface SlaEventInput {
+  ticketId: string;
+  organizationId: string;
+  kind: SlaKind;
+  /** ISO instant of the deadline concerned. */
+  deadline: string;
+  /** ISO instant the workflow noticed it. */
+  detectedAt: string;
+}

@@ -1,0 +1,248 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  currentUpdateInfo,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type {
+  AgentReplyInput,
+  AgentReplyResult,
+  ChangeResult,
+  CustomerMessageInput,
+  OpenTicketInput,
+  TicketChanges,
+  TicketSummary,
+} from './contracts.js';
+import {
+  applyAgentReply,
+  applyPolicy,
+  applyStatus,
+  type DueEvent,
+  dueEvents,
+  initialSlaState,
+  markBreached,
+  markWarned,
+  nextDeadline,
+  nextWakeUp,
+  type TicketSlaState,
+  transitionError,
+} from './ticket-state.js';
+
+/** One workflow per ticket: `ticket-<ticket id>`. */
+export const ticketWorkflowId = (ticketId: string) => `ticket-${ticketId}`;
+
+/** Resolves once the ticket row exists (callers that opened a ticket wait on it for the number). */
+export const ticketOpenedUpdate = defineUpdate<TicketSummary>('ticketOpened');
+export const agentReplyUpdate = defineUpdate<AgentReplyResult, [AgentReplyInput]>('agentReply');
+export const changeTicketUpdate = defineUpdate<ChangeResult, [TicketChanges]>('changeTicket');
+/** A customer's message (email reply, web form); durable once accepted, so ingest may acknowledge it. */
+export const customerMessageSignal = defineSignal<[CustomerMessageInput]>('customerMessage');
+export const slaStateQuery = defineQuery<TicketSlaState | null>('slaState');
+
+export interface TicketWorkflowArgs {
+  open: OpenTicketInput;
+  /** State carried over by continue-as-new. */
+  carried?: { state: TicketSlaState; summary: TicketSummary; storedDeadline: number | null };
+  /** Continue as new past this many history events (the server may suggest it earlier). */
+  historyLimit?: number;
+}
+
+const tickets = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// SMTP outages can last; delivery keeps retrying with backoff, and the outbox row makes retries send once.
+const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+});
+
+export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSummary> {
+  const { ticketId, organizationId } = args.open;
+  let state: TicketSlaState | null = args.carried?.state ?? null;
+  let summary: TicketSummary | null = args.carried?.summary ?? null;
+  let storedDeadline = args.carried?.storedDeadline ?? null;
+  /** Bumped by every event, so the main loop re-plans its timer. */
+  let version = 0;
+
+  // Events change the ticket one at a time, in the order they arrived.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  // Mail goes out in the background: an SMTP outage must not hold up the agent's request.
+  const deliveries = new Set<Promise<void>>();
+  const deliver = (outboundId: string | null) => {
+    if (!outboundId) return;
+    const delivery: Promise<void> = mail
+      .deliverEmail({ outboundId, organizationId })
+      // Only a permanent failure ends up here; the outbox row keeps the reason for the agents.
+      .catch((error) => log.warn('email not delivered', { outboundId, error: String(error) }))
+      .finally(() => deliveries.delete(delivery));
+    deliveries.add(delivery);
+  };
+  const opened = () => condition(() => state !== null);
+  const current = () => state as TicketSlaState;
+
+  setHandler(slaStateQuery, () => state);
+  setHandler(ticketOpenedUpdate, async () => {
+    await opened();
+    return summary as TicketSummary;
+  });
+
+  setHandler(agentReplyUpdate, async (input) => {
+    await opened();
+    return serialized(async () => {
+      // The update id doubles as the idempotency key of the email: a retried request sends nothing twice.
+      const updateId = currentUpdateInfo()?.id ?? `${Date.now()}`;
+      const result = await tickets.addAgentMessage({
+        ticketId,
+        organizationId,
+        idempotencyKey: updateId,
+        ...input,
+      });
+      deliver(result.outboundId);
+      if (!input.internal) state = applyAgentReply(current(), Date.now());
+      version++;
+      return { messageId: result.messageId, emailMessageId: result.emailMessageId };
+    });
+  });
+
+  setHandler(
+    changeTicketUpdate,
+    async (changes) => {
+      await opened();
+      return serialized(async () => {
+        const result = await tickets.applyTicketChanges({ ticketId, organizationId, changes });
+        const now = Date.now();
+        let next = current();
+        if (result.policy) next = applyPolicy(next, result.priority, result.policy);
+        if (result.status !== next.status) next = applyStatus(next, result.status, now);
+        state = next;
+        summary = {
+          ticketId,
+          ticketNumber: result.ticketNumber,
+          status: result.status,
+          priority: result.priority,
+        };
+        version++;
+        return result;
+      });
+    },
+    {
+      validator: (changes) => {
+        if (state && changes.status) {
+          const error = transitionError(state.status, changes.status);
+          if (error) throw new Error(error);
+        }
+      },
+    },
+  );
+
+  setHandler(customerMessageSignal, async (input) => {
+    await opened();
+    await serialized(async () => {
+      const { duplicate } = await tickets.addCustomerMessage({ ticketId, organizationId, message: input });
+      const status = current().status;
+      // The customer answering a resolved or pending ticket puts it back in the agents' queue.
+      if (!duplicate && (status === 'resolved' || status === 'pending')) {
+        const result = await tickets.applyTicketChanges({
+          ticketId,
+          organizationId,
+          changes: { actorId: input.senderId, status: 'open', reason: 'customer replied' },
+        });
+        state = applyStatus(current(), result.status, Date.now());
+        summary = { ...(summary as TicketSummary), status: result.status };
+      }
+      version++;
+    });
+  });
+
+  if (!state) {
+    // The clocks start on the workflow's time, which is also what its timers measure.
+    const ticket = await tickets.openTicket({ createdAt: new Date(Date.now()).toISOString(), ...args.open });
+    state = initialSlaState(ticket.createdAt, ticket.status, ticket.priority, ticket.policy);
+    summary = {
+      ticketId,
+      ticketNumber: ticket.ticketNumber,
+      status: ticket.status,
+      priority: ticket.priority,
+    };
+    deliver(ticket.acknowledgementId);
+  }
+
+  const handleDue = async (event: DueEvent) => {
+    const now = Date.now();
+    if (event.type === 'auto_close') {
+      const days = current().policy.autoCloseAfterDays;
+      const result = await tickets.applyTicketChanges({
+        ticketId,
+        organizationId,
+        changes: { actorId: null, status: 'closed', reason: `no reply from the customer for ${days} days` },
+      });
+      state = applyStatus(current(), result.status, now);
+      summary = { ...(summary as TicketSummary), status: result.status };
+      return;
+    }
+    const input = {
+      ticketId,
+      organizationId,
+      kind: event.kind,
+      deadline: new Date(event.deadline).toISOString(),
+      detectedAt: new Date(now).toISOString(),
+    };
+    if (event.type === 'breach') {
+      deliver((await tickets.recordSlaBreach(input)).outboundId);
+      state = markBreached(current(), event.kind, now);
+    } else {
+      deliver((await tickets.recordSlaWarning(input)).outboundId);
+      state = markWarned(current(), event.kind);
+    }
+  };
+
+  const historyLimit = args.historyLimit ?? 2_000;
+  while (current().status !== 'closed') {
+    await serialized(async () => {
+      for (const event of dueEvents(current(), Date.now())) await handleDue(event);
+      const deadline = nextDeadline(current());
+      if (deadline !== storedDeadline) {
+        await tickets.setSlaDeadline({
+          ticketId,
+          organizationId,
+          deadline: deadline === null ? null : new Date(deadline).toISOString(),
+        });
+        storedDeadline = deadline;
+      }
+    });
+    if (current().status === 'closed') break;
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > historyLimit) {
+      await condition(allHandlersFinished);
+      await Promise.all(deliveries);
+      return continueAsNew<typeof ticketWorkflow>({
+        ...args,
+        carried: { state: current(), summary: summary as TicketSummary, storedDeadline },
+      });
+    }
+
+    const seen = version;
+    const wake = nextWakeUp(current());
+    if (wake === null) await condition(() => version !== seen);
+    else await condition(() => version !== seen, Math.max(1, wake - Date.now()));
+  }
+
+  await condition(allHandlersFinished);
+  await Promise.all(deliveries);
+  return summary as TicketSummary;
+}

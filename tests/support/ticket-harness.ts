@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { createSmtpMailer } from '../../src/activities/mailer.js';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { slaPolicies } from '../../src/db/schema/index.js';
+import { createTicketCommands, type TicketCommands } from '../../src/temporal/tickets.js';
+import { createTicketWorker } from '../../src/temporal/worker.js';
+import type { OpenTicketInput } from '../../src/workflows/contracts.js';
+import type { OrganizationFixture } from './db.js';
+import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
+
+export const SUPPORT_ADDRESS = 'support@acme.test';
+
+/** A ticket worker on a fresh task queue, against real PostgreSQL and a capturing SMTP server. */
+export interface TicketHarness {
+  sink: SmtpSink;
+  commands: TicketCommands;
+  taskQueue: string;
+  /** Starts (or restarts) the worker. */
+  startWorker(): Promise<void>;
+  /** Stops the worker as a crash would leave things: in-flight work is picked up by the next one. */
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTicketHarness(opts: {
+  db: DatabaseHandle;
+  client: Client;
+  connection: NativeConnection;
+  namespace: string;
+}): Promise<TicketHarness> {
+  const sink = await startSmtpSink();
+  const mailer = createSmtpMailer(`smtp://${sink.host}:${sink.port}`);
+  const taskQueue = `tickets-${randomUUID()}`;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const harness: TicketHarness = {
+    sink,
+    taskQueue,
+    commands: createTicketCommands(opts.client, taskQueue),
+    async startWorker() {
+      worker = await createTicketWorker({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        taskQueue,
+        deps: { db: opts.db, mailer, defaultFrom: SUPPORT_ADDRESS },
+        // No sticky cache: every workflow task replays the history from scratch, as after a crash, and a
+        // stopped worker leaves no sticky queue that the time-skipping server would wait on forever.
+        tuning: { maxCachedWorkflows: 0 },
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      worker?.shutdown();
+      await running;
+      worker = undefined;
+    },
+    async close() {
+      await harness.stopWorker();
+      mailer.close();
+      await sink.stop();
+    },
+  };
+  await harness.startWorker();
+  return harness;
+}
+
+export function ticketInput(
+  f: OrganizationFixture,
+  overrides: Partial<OpenTicketInput> = {},
+): OpenTicketInput {
+  return {
+    ticketId: randomUUID(),
+    organizationId: f.org.id,
+    customerId: f.customer.id,
+    title: 'Cannot log in',
+    description: 'The login page says my password is wrong.',
+    priority: 'medium',
+    channel: 'email',
+    acknowledge: true,
+    message: {
+      content: 'The login page says my password is wrong.',
+      emailMessageId: `${randomUUID()}@customer.test`,
+    },
+    ...overrides,
+  };
+}
+
+/** A default 24/7 policy for one priority of the organisation, with times in minutes. */
+export async function setPolicy(
+  db: DatabaseHandle,
+  f: OrganizationFixture,
+  priority: 'low' | 'medium' | 'high' | 'urgent',
+  firstResponseTime: number,
+  resolutionTime: number,
+) {
+  await db.adminDb.delete(slaPolicies).where(eq(slaPolicies.organizationId, f.org.id));
+  await db.adminDb.insert(slaPolicies).values({
+    organizationId: f.org.id,
+    name: `${priority} policy`,
+    priority,
+    firstResponseTime,
+    resolutionTime,
+    businessHoursOnly: false,
+    isDefault: true,
+  });
+}
+
+export type { TestWorkflowEnvironment };
