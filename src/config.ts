@@ -29,6 +29,9 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('insightdesk-tickets'),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: optionalString,
 
   SMTP_URL: optionalString.pipe(
     z
@@ -40,6 +43,9 @@ const envSchema = z.object({
 
   API_HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
+  API_TRUST_PROXY: z.stringbool().default(false),
+  API_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+  API_LOGIN_TOKEN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -56,6 +62,8 @@ export interface Config {
     address: string | undefined;
     namespace: string;
     taskQueue: string;
+    /** The local dev server's ports and binary (used only when `address` is undefined). */
+    devServer: { port: number; uiPort: number; binary: string | undefined; pathEnv: string };
   };
   mail: {
     /** Undefined means: write outgoing mail as .eml files under `<dataDir>/outbox`. */
@@ -63,7 +71,16 @@ export interface Config {
     /** Sender for organisations without a mailbox of their own. */
     defaultFrom: string;
   };
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    /** Behind a load balancer: take the client address from X-Forwarded-For (login rate limit, logs). */
+    trustProxy: boolean;
+    /** Login attempts per minute and client address. */
+    loginRateLimit: number;
+    /** Lifetime of the tokens that password login issues. */
+    loginTokenDays: number;
+  };
 }
 
 /** Parses and validates the environment once; every entry point calls this and passes the result down. */
@@ -86,8 +103,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      devServer: {
+        port: e.TEMPORAL_DEV_PORT,
+        uiPort: e.TEMPORAL_UI_PORT,
+        binary: e.TEMPORAL_CLI_PATH,
+        pathEnv: env.PATH ?? '',
+      },
     },
     mail: { smtpUrl: e.SMTP_URL, defaultFrom: e.MAIL_FROM },
-    api: { host: e.API_HOST, port: e.API_PORT },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      trustProxy: e.API_TRUST_PROXY,
+      loginRateLimit: e.API_LOGIN_RATE_LIMIT,
+      loginTokenDays: e.API_LOGIN_TOKEN_DAYS,
+    },
   };
 }

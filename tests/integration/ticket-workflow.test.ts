@@ -12,7 +12,7 @@ import {
   tickets,
 } from '../../src/db/schema/index.js';
 import { TicketCommandError } from '../../src/temporal/tickets.js';
-import { ticketWorkflowId } from '../../src/workflows/ticket.js';
+import { ticketWorkflow, ticketWorkflowId } from '../../src/workflows/ticket.js';
 import { createOrganizationFixture, type OrganizationFixture, openTestDatabase } from '../support/db.js';
 import { quietTemporalRuntime, startTimeSkippingEnv } from '../support/temporal.js';
 import { setPolicy, startTicketHarness, type TicketHarness, ticketInput } from '../support/ticket-harness.js';
@@ -315,6 +315,35 @@ describe('ticket workflow', () => {
         .where(eq(outboundEmails.id, outbox[0]!.id));
       expect(row!.status).toBe('sent');
     });
+  });
+});
+
+describe('long-lived tickets', () => {
+  it('continue as new with their state, and their timers still fire once', async () => {
+    const f = await createOrganizationFixture(db);
+    await setPolicy(db, f, 'high', 24 * 60, 48 * 60);
+    const open = ticketInput(f, { priority: 'high' });
+    const handle = await env.client.workflow.start(ticketWorkflow, {
+      workflowId: ticketWorkflowId(open.ticketId),
+      taskQueue: h.taskQueue,
+      args: [{ open, historyLimit: 60 }],
+    });
+    await h.commands.open(open, { waitForTicket: true });
+    const before = await h.commands.slaState(open.ticketId);
+    for (let i = 0; i < 12; i++)
+      await h.commands.change(open.ticketId, { actorId: f.agent.id, tags: [`t${i}`] });
+
+    const description = await handle.describe();
+    expect(description.runId).not.toBe(handle.firstExecutionRunId);
+    expect(description.status.name).toBe('RUNNING');
+    const after = await h.commands.slaState(open.ticketId);
+    expect(after!.clocks).toEqual(before!.clocks);
+    expect((await ticketRow(open.ticketId)).tags).toEqual(['t11']);
+
+    await env.sleep(24 * HOUR + MINUTE);
+    await eventually(async () =>
+      expect((await breachesOf(open.ticketId)).map((b) => b.kind)).toEqual(['first_response']),
+    );
   });
 });
 

@@ -1,0 +1,67 @@
+// Shared set-up for benchmarks: real PostgreSQL (the private test cluster) and a real Temporal dev server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../src/temporal/dev-server.js';
+import { createMigratedDatabase, dropDatabase, startTestCluster } from '../tests/support/postgres.js';
+
+export interface BenchServices {
+  db: DatabaseHandle;
+  temporal: TemporalDevServer;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startBenchServices(name: string, poolSize = 20): Promise<BenchServices> {
+  const dir = mkdtempSync(join(tmpdir(), `insightdesk-${name}-`));
+  const cluster = await startTestCluster();
+  const database = `insightdesk_bench_${name}`;
+  const url = await createMigratedDatabase(cluster.serverUrl, database);
+  const db = await openDatabase({ url, dataDir: '', poolSize });
+  const temporal = await startTemporalDevServer({
+    dataDir: join(dir, 'temporal'),
+    sdkFallback: false,
+    pathEnv: process.env.PATH,
+  });
+  return {
+    db,
+    temporal,
+    dir,
+    async close() {
+      await temporal.stop();
+      await db.close();
+      await dropDatabase(cluster.serverUrl, database);
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Samples this process's resident memory until stopped; returns the peak in MiB. */
+export function sampleMemory(everyMs = 200) {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.round(Math.max(peak, process.memoryUsage().rss) / 1024 / 1024);
+    },
+  };
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+export async function inBatches<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Activities, createActivities } from '../../src/activities/index.js';
+import { createSmtpMailer, type Mailer } from '../../src/activities/mailer.js';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import {
+  outboundEmails,
+  slaBreaches,
+  ticketActivities,
+  ticketMessages,
+  tickets,
+} from '../../src/db/schema/index.js';
+import { createOrganizationFixture, type OrganizationFixture, openTestDatabase } from '../support/db.js';
+import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+import { SUPPORT_ADDRESS, ticketInput } from '../support/ticket-harness.js';
+
+// Temporal retries an activity whenever it cannot tell whether the last attempt finished: each of these
+// runs an activity twice (or after a failure) and checks nothing was written or sent twice.
+let db: DatabaseHandle;
+let sink: SmtpSink;
+let mailer: Mailer;
+let acts: Activities;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  sink = await startSmtpSink();
+  mailer = createSmtpMailer(`smtp://${sink.host}:${sink.port}`);
+  acts = createActivities({ db, mailer, defaultFrom: SUPPORT_ADDRESS });
+});
+afterAll(async () => {
+  mailer.close();
+  await sink.stop();
+  await db.close();
+});
+
+async function openedTicket(f: OrganizationFixture) {
+  const input = ticketInput(f);
+  const first = await acts.openTicket(input);
+  return { input, first };
+}
+
+const count = (
+  table: Parameters<DatabaseHandle['adminDb']['$count']>[0],
+  where: Parameters<DatabaseHandle['adminDb']['$count']>[1],
+) => db.adminDb.$count(table, where);
+
+describe('idempotent activities', () => {
+  it('openTicket twice: one ticket, one message, one acknowledgement', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input, first } = await openedTicket(f);
+    const second = await acts.openTicket(input);
+    expect(second).toEqual(first);
+    expect(await count(tickets, eq(tickets.id, input.ticketId))).toBe(1);
+    expect(
+      await count(
+        ticketMessages,
+        and(eq(ticketMessages.ticketId, input.ticketId), eq(ticketMessages.type, 'reply')),
+      ),
+    ).toBe(1);
+    expect(await count(outboundEmails, eq(outboundEmails.ticketId, input.ticketId))).toBe(1);
+  });
+
+  it('addAgentMessage twice with one idempotency key: one message, one email queued', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input } = await openedTicket(f);
+    const reply = {
+      ticketId: input.ticketId,
+      organizationId: f.org.id,
+      authorId: f.agent.id,
+      content: 'Hi',
+      internal: false,
+      idempotencyKey: 'req-1',
+    };
+    const a = await acts.addAgentMessage(reply);
+    const b = await acts.addAgentMessage(reply);
+    expect(b.messageId).toBe(a.messageId);
+    expect(b.emailMessageId).toBe(a.emailMessageId);
+    expect(
+      await count(
+        outboundEmails,
+        and(eq(outboundEmails.ticketId, input.ticketId), eq(outboundEmails.kind, 'reply')),
+      ),
+    ).toBe(1);
+    const [ticket] = await db.adminDb.select().from(tickets).where(eq(tickets.id, input.ticketId));
+    expect(ticket!.firstResponseAt).not.toBeNull();
+  });
+
+  it('addCustomerMessage with the same Message-ID twice stores it once', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input } = await openedTicket(f);
+    const message = {
+      senderId: f.customer.id,
+      content: 'More info',
+      emailMessageId: `${randomUUID()}@customer.test`,
+    };
+    const a = await acts.addCustomerMessage({ ticketId: input.ticketId, organizationId: f.org.id, message });
+    const b = await acts.addCustomerMessage({ ticketId: input.ticketId, organizationId: f.org.id, message });
+    expect(a.duplicate).toBe(false);
+    expect(b).toEqual({ messageId: a.messageId, duplicate: true });
+  });
+
+  it('recordSlaBreach twice: one breach, one activity row, one escalation', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input } = await openedTicket(f);
+    const breach = {
+      ticketId: input.ticketId,
+      organizationId: f.org.id,
+      kind: 'first_response' as const,
+      deadline: new Date(Date.now() - 60_000).toISOString(),
+      detectedAt: new Date().toISOString(),
+    };
+    const a = await acts.recordSlaBreach(breach);
+    const b = await acts.recordSlaBreach(breach);
+    expect(a.outboundId).not.toBeNull();
+    expect(b.outboundId).toBe(a.outboundId);
+    expect(await count(slaBreaches, eq(slaBreaches.ticketId, input.ticketId))).toBe(1);
+    expect(
+      await count(
+        ticketActivities,
+        and(eq(ticketActivities.ticketId, input.ticketId), eq(ticketActivities.action, 'sla_breached')),
+      ),
+    ).toBe(1);
+
+    sink.clear();
+    await acts.deliverEmail({ outboundId: a.outboundId!, organizationId: f.org.id });
+    await acts.deliverEmail({ outboundId: a.outboundId!, organizationId: f.org.id });
+    await sink.waitFor((m) => m.envelope.to.includes(f.owner.email));
+    expect(sink.messages.filter((m) => m.envelope.to.includes(f.owner.email))).toHaveLength(1);
+  });
+
+  it('deliverEmail after a temporary SMTP failure sends exactly once, keeping the reason meanwhile', async () => {
+    const f = await createOrganizationFixture(db);
+    const { first } = await openedTicket(f);
+    const outboundId = first.acknowledgementId!;
+    sink.clear();
+    sink.failNext(1, 451);
+    await expect(acts.deliverEmail({ outboundId, organizationId: f.org.id })).rejects.toThrow();
+    const [failed] = await db.adminDb.select().from(outboundEmails).where(eq(outboundEmails.id, outboundId));
+    expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(failed!.lastError).toMatch(/451/);
+
+    await acts.deliverEmail({ outboundId, organizationId: f.org.id });
+    const [sent] = await db.adminDb.select().from(outboundEmails).where(eq(outboundEmails.id, outboundId));
+    expect(sent).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+    const received = await sink.waitFor((m) => m.envelope.to.includes(f.customer.email));
+    expect(received.messageId).toBe(`<${sent!.messageId}>`);
+    expect(sink.messages.filter((m) => m.envelope.to.includes(f.customer.email))).toHaveLength(1);
+  });
+
+  it('deliverEmail gives up at once on a permanent refusal', async () => {
+    const f = await createOrganizationFixture(db);
+    const { first } = await openedTicket(f);
+    sink.failNext(1, 550, 'rcpt');
+    await expect(
+      acts.deliverEmail({ outboundId: first.acknowledgementId!, organizationId: f.org.id }),
+    ).rejects.toMatchObject({
+      nonRetryable: true,
+    });
+    const [row] = await db.adminDb
+      .select()
+      .from(outboundEmails)
+      .where(eq(outboundEmails.id, first.acknowledgementId!));
+    expect(row!.status).toBe('failed');
+  });
+
+  it("refuses another organisation's ticket", async () => {
+    const a = await createOrganizationFixture(db);
+    const b = await createOrganizationFixture(db);
+    const { input } = await openedTicket(b);
+    await expect(
+      acts.addAgentMessage({
+        ticketId: input.ticketId,
+        organizationId: a.org.id,
+        authorId: a.agent.id,
+        content: 'x',
+        internal: true,
+        idempotencyKey: 'k',
+      }),
+    ).rejects.toMatchObject({ nonRetryable: true, message: `ticket ${input.ticketId} not found` });
+  });
+});

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { BusinessHours } from '../../src/workflows/sla-calendar.js';
+import {
+  applyAgentReply,
+  applyPolicy,
+  applyStatus,
+  deadlineOf,
+  describeSla,
+  dueEvents,
+  initialSlaState,
+  markBreached,
+  markWarned,
+  nextDeadline,
+  nextWakeUp,
+  type SlaPolicyContext,
+  transitionError,
+} from '../../src/workflows/ticket-state.js';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5, 9, 0); // Monday 09:00 UTC
+const policy = (over: Partial<SlaPolicyContext> = {}): SlaPolicyContext => ({
+  firstResponseMinutes: 60,
+  resolutionMinutes: 240,
+  businessHours: null,
+  autoCloseAfterDays: 3,
+  warningRatio: null,
+  ...over,
+});
+
+describe('ticket SLA state', () => {
+  it('starts both clocks at creation', () => {
+    const s = initialSlaState(T0, 'open', 'high', policy());
+    expect(deadlineOf(s, 'first_response')).toBe(T0 + 60 * MIN);
+    expect(deadlineOf(s, 'resolution')).toBe(T0 + 240 * MIN);
+    expect(nextDeadline(s)).toBe(T0 + 60 * MIN);
+  });
+
+  it('meets the first response on a public reply and then points at the resolution deadline', () => {
+    const s = applyAgentReply(initialSlaState(T0, 'open', 'high', policy()), T0 + 10 * MIN);
+    expect(s.clocks.first_response.outcome).toBe('met');
+    expect(deadlineOf(s, 'first_response')).toBeNull();
+    expect(nextDeadline(s)).toBe(T0 + 240 * MIN);
+  });
+
+  it('pauses resolution while pending and resumes with the remaining time', () => {
+    let s = initialSlaState(T0, 'open', 'high', policy());
+    s = applyStatus(s, 'pending', T0 + 100 * MIN);
+    expect(deadlineOf(s, 'resolution')).toBeNull();
+    // First response keeps running while pending: the customer waiting on us is not the point here.
+    expect(deadlineOf(s, 'first_response')).toBe(T0 + 60 * MIN);
+    s = applyStatus(s, 'open', T0 + 1000 * MIN);
+    expect(deadlineOf(s, 'resolution')).toBe(T0 + 1140 * MIN);
+  });
+
+  it('stops resolution when resolved, schedules the auto-close, and a reopen resumes it', () => {
+    let s = applyAgentReply(initialSlaState(T0, 'open', 'high', policy()), T0 + MIN);
+    s = applyStatus(s, 'resolved', T0 + 30 * MIN);
+    expect(s.clocks.resolution.outcome).toBe('met');
+    expect(nextWakeUp(s)).toBe(T0 + 30 * MIN + 3 * 86_400_000);
+    expect(dueEvents(s, T0 + 30 * MIN + 3 * 86_400_000)).toEqual([{ type: 'auto_close', at: s.autoCloseAt }]);
+    s = applyStatus(s, 'open', T0 + 60 * MIN);
+    expect(s.autoCloseAt).toBeNull();
+    expect(deadlineOf(s, 'resolution')).toBe(T0 + 270 * MIN);
+  });
+
+  it('recomputes budgets from creation on a priority change', () => {
+    let s = initialSlaState(
+      T0,
+      'open',
+      'low',
+      policy({ firstResponseMinutes: 24 * 60, resolutionMinutes: 72 * 60 }),
+    );
+    s = applyPolicy(s, 'urgent', policy({ firstResponseMinutes: 60, resolutionMinutes: 240 }));
+    expect(s.priority).toBe('urgent');
+    expect(deadlineOf(s, 'first_response')).toBe(T0 + 60 * MIN);
+    // Raised late: already overdue, so it is due at once.
+    expect(dueEvents(s, T0 + 2 * 60 * MIN)).toEqual([
+      { type: 'breach', kind: 'first_response', deadline: T0 + 60 * MIN },
+    ]);
+  });
+
+  it('reports a breach once, then nothing more for that clock', () => {
+    let s = initialSlaState(T0, 'open', 'high', policy());
+    const due = dueEvents(s, T0 + 61 * MIN);
+    expect(due).toEqual([{ type: 'breach', kind: 'first_response', deadline: T0 + 60 * MIN }]);
+    s = markBreached(s, 'first_response', T0 + 61 * MIN);
+    expect(dueEvents(s, T0 + 120 * MIN)).toEqual([]);
+    expect(describeSla(s, T0 + 120 * MIN).breached).toBe(true);
+    // A reply after the breach does not turn it into 'met'.
+    expect(applyAgentReply(s, T0 + 130 * MIN).clocks.first_response.outcome).toBe('breached');
+  });
+
+  it('warns once at the configured share of the budget', () => {
+    let s = initialSlaState(T0, 'open', 'high', policy({ warningRatio: 0.8 }));
+    expect(nextWakeUp(s)).toBe(T0 + 48 * MIN);
+    expect(dueEvents(s, T0 + 48 * MIN)).toEqual([
+      { type: 'warning', kind: 'first_response', deadline: T0 + 60 * MIN, at: T0 + 48 * MIN },
+    ]);
+    s = markWarned(s, 'first_response');
+    expect(nextWakeUp(s)).toBe(T0 + 60 * MIN);
+  });
+
+  it('counts only business hours when the policy has them', () => {
+    const hours: BusinessHours = {
+      timeZone: 'UTC',
+      weekly: { mon: [{ start: '09:00', end: '10:00' }], tue: [{ start: '09:00', end: '17:00' }] },
+    };
+    const s = initialSlaState(
+      T0,
+      'open',
+      'high',
+      policy({ firstResponseMinutes: 120, businessHours: hours }),
+    );
+    // One hour on Monday, the second on Tuesday morning.
+    expect(deadlineOf(s, 'first_response')).toBe(Date.UTC(2026, 0, 6, 10, 0));
+    const view = describeSla(s, T0 + 30 * MIN);
+    expect(view.businessHours).toBe(true);
+    expect(view.clocks.first_response.remainingMinutes).toBe(90);
+  });
+
+  it('closing stops every clock and leaves nothing to wake for', () => {
+    const s = applyStatus(initialSlaState(T0, 'open', 'high', policy()), 'closed', T0 + MIN);
+    expect(nextWakeUp(s)).toBeNull();
+    expect(nextDeadline(s)).toBeNull();
+  });
+
+  it('allows only sensible status transitions', () => {
+    expect(transitionError('open', 'pending')).toBeNull();
+    expect(transitionError('resolved', 'open')).toBeNull();
+    expect(transitionError('open', 'open')).toBeNull();
+    expect(transitionError('resolved', 'pending')).toBe('cannot change status from resolved to pending');
+    expect(transitionError('closed', 'open')).toMatch(/closed ticket cannot change/);
+  });
+
+  it('starts a ticket created as pending with its resolution clock paused', () => {
+    const s = initialSlaState(T0, 'pending', 'medium', policy());
+    expect(s.status).toBe('pending');
+    expect(deadlineOf(s, 'resolution')).toBeNull();
+  });
+});
