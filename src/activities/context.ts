@@ -50,6 +50,7 @@ export async function loadSlaPolicy(
   return {
     firstResponseMinutes: policy?.firstResponseTime ?? defaults.firstResponseTime,
     resolutionMinutes: policy?.resolutionTime ?? defaults.resolutionTime,
+    nextResponseMinutes: policy?.nextResponseTime ?? null,
     businessHours: businessHoursOnly ? (settings.businessHours ?? null) : null,
     autoCloseAfterDays: settings.autoCloseAfterDays ?? DEFAULT_AUTO_CLOSE_DAYS,
     warningRatio: settings.slaWarningRatio ?? null,

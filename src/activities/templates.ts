@@ -18,6 +18,7 @@ export interface MailContent {
 
 const slaNames: Record<SlaKind, string> = {
   first_response: 'first response',
+  next_response: 'next response',
   resolution: 'resolution',
 };
 

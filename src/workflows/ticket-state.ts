@@ -12,11 +12,13 @@ import {
 import type { TicketPriority } from './sla-defaults.js';
 
 export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
-export type SlaKind = 'first_response' | 'resolution';
+export type SlaKind = 'first_response' | 'next_response' | 'resolution';
 
 export interface SlaPolicyContext {
   firstResponseMinutes: number;
   resolutionMinutes: number;
+  /** Minutes to answer each later customer message; null when the policy sets no next-response SLA. */
+  nextResponseMinutes: number | null;
   /** Null when the clock runs 24/7 (no business hours set, or the policy is not business-hours-only). */
   businessHours: BusinessHours | null;
   autoCloseAfterDays: number;
@@ -38,12 +40,13 @@ export interface TicketSlaState {
   priority: TicketPriority;
   createdAt: number;
   policy: SlaPolicyContext;
-  clocks: Record<SlaKind, ClockState>;
+  /** The next-response clock exists once a customer wrote again after the first response. */
+  clocks: { first_response: ClockState; resolution: ClockState; next_response?: ClockState };
   /** When a resolved ticket closes itself; null unless resolved. */
   autoCloseAt: number | null;
 }
 
-export const SLA_KINDS: readonly SlaKind[] = ['first_response', 'resolution'];
+export const SLA_KINDS: readonly SlaKind[] = ['first_response', 'next_response', 'resolution'];
 
 export function initialSlaState(
   createdAt: number,
@@ -90,9 +93,20 @@ export function transitionError(from: TicketStatus, to: TicketStatus): string | 
 
 const DAY_MS = 86_400_000;
 
+/** Applies `fn` to a clock; a clock the ticket does not have (yet) stays absent. */
 function mapClock(state: TicketSlaState, kind: SlaKind, fn: (c: ClockState) => ClockState): TicketSlaState {
-  return { ...state, clocks: { ...state.clocks, [kind]: fn(state.clocks[kind]) } };
+  const clock = state.clocks[kind];
+  return clock ? { ...state, clocks: { ...state.clocks, [kind]: fn(clock) } } : state;
 }
+
+const runningClock = (budgetMinutes: number, at: number): ClockState => ({
+  clock: startClock(budgetMinutes, at),
+  outcome: 'running',
+  warned: false,
+});
+
+/** The clocks that wait on the agents, which stop while the ticket waits on the customer. */
+const AGENT_CLOCKS: readonly SlaKind[] = ['next_response', 'resolution'];
 
 function settle(c: ClockState, now: number, hours: BusinessHours | null): ClockState {
   if (c.outcome !== 'running') return c;
@@ -100,23 +114,28 @@ function settle(c: ClockState, now: number, hours: BusinessHours | null): ClockS
 }
 
 /**
- * The resolution clock pauses while the ticket waits on the customer (pending), stops when resolved,
- * and resumes where it stopped when the ticket is reopened. A closed ticket stops every clock.
+ * The resolution and next-response clocks pause while the ticket waits on the customer (pending) and
+ * resume where they stopped when it is reopened; resolving stops them. A closed ticket stops every clock.
  */
 export function applyStatus(state: TicketSlaState, to: TicketStatus, now: number): TicketSlaState {
   const hours = state.policy.businessHours;
   let next: TicketSlaState = { ...state, status: to, autoCloseAt: null };
+  const agentClocks = (fn: (c: ClockState) => ClockState) => {
+    for (const kind of AGENT_CLOCKS) next = mapClock(next, kind, fn);
+  };
   switch (to) {
     case 'pending':
-      next = mapClock(next, 'resolution', (c) => ({ ...c, clock: pauseClock(c.clock, now, hours) }));
+      agentClocks((c) => ({ ...c, clock: pauseClock(c.clock, now, hours) }));
       break;
     case 'open':
+      agentClocks((c) => (c.outcome === 'running' ? { ...c, clock: resumeClock(c.clock, now) } : c));
+      // A reopened ticket needs resolving again.
       next = mapClock(next, 'resolution', (c) =>
-        c.outcome === 'breached' ? c : { ...c, outcome: 'running', clock: resumeClock(c.clock, now) },
+        c.outcome === 'met' ? { ...c, outcome: 'running', clock: resumeClock(c.clock, now) } : c,
       );
       break;
     case 'resolved':
-      next = mapClock(next, 'resolution', (c) => settle(c, now, hours));
+      agentClocks((c) => settle(c, now, hours));
       next.autoCloseAt = now + state.policy.autoCloseAfterDays * DAY_MS;
       break;
     case 'closed':
@@ -126,9 +145,25 @@ export function applyStatus(state: TicketSlaState, to: TicketStatus, now: number
   return next;
 }
 
-/** A public agent reply meets the first-response SLA (an internal note does not). */
+/** A public agent reply meets the first- and next-response SLAs (an internal note does not). */
 export function applyAgentReply(state: TicketSlaState, now: number): TicketSlaState {
-  return mapClock(state, 'first_response', (c) => settle(c, now, state.policy.businessHours));
+  const hours = state.policy.businessHours;
+  return mapClock(
+    mapClock(state, 'first_response', (c) => settle(c, now, hours)),
+    'next_response',
+    (c) => settle(c, now, hours),
+  );
+}
+
+/**
+ * A customer writing again, once the first response was given, starts the next-response clock (an
+ * earlier unanswered message's clock keeps running: the oldest unanswered message sets the deadline).
+ */
+export function applyCustomerMessage(state: TicketSlaState, now: number): TicketSlaState {
+  const minutes = state.policy.nextResponseMinutes ?? null;
+  if (minutes === null || state.clocks.first_response.outcome === 'running') return state;
+  if (state.clocks.next_response?.outcome === 'running') return state;
+  return { ...state, clocks: { ...state.clocks, next_response: runningClock(minutes, now) } };
 }
 
 /**
@@ -140,16 +175,22 @@ export function applyPolicy(
   priority: TicketPriority,
   policy: SlaPolicyContext,
 ): TicketSlaState {
-  const budgets: Record<SlaKind, number> = {
+  const budgets: Record<SlaKind, number | null> = {
     first_response: policy.firstResponseMinutes,
+    next_response: policy.nextResponseMinutes,
     resolution: policy.resolutionMinutes,
   };
-  let next: TicketSlaState = { ...state, priority, policy };
+  const clocks = { ...state.clocks };
+  // A policy without a next-response SLA ends a running one instead of leaving it without a budget.
+  if (budgets.next_response === null) delete clocks.next_response;
+  let next: TicketSlaState = { ...state, priority, policy, clocks };
   for (const kind of SLA_KINDS) {
+    const budget = budgets[kind];
+    if (budget === null) continue;
     next = mapClock(next, kind, (c) => ({
       ...c,
       warned: false,
-      clock: { ...c.clock, budgetMinutes: budgets[kind] },
+      clock: { ...c.clock, budgetMinutes: budget },
     }));
   }
   return next;
@@ -170,13 +211,14 @@ export function markWarned(state: TicketSlaState, kind: SlaKind): TicketSlaState
 /** Deadline of a running clock (epoch ms), or null when it is paused or finished. */
 export function deadlineOf(state: TicketSlaState, kind: SlaKind): number | null {
   const c = state.clocks[kind];
-  return c.outcome === 'running' ? clockDeadline(c.clock, state.policy.businessHours) : null;
+  return c?.outcome === 'running' ? clockDeadline(c.clock, state.policy.businessHours) : null;
 }
 
 function warningTimeOf(state: TicketSlaState, kind: SlaKind): number | null {
   const c = state.clocks[kind];
   const ratio = state.policy.warningRatio;
-  if (ratio === null || c.warned || c.outcome !== 'running' || c.clock.runningSince === null) return null;
+  if (!c || ratio === null || c.warned || c.outcome !== 'running' || c.clock.runningSince === null)
+    return null;
   // The warning clock is the same clock with a smaller budget.
   return clockDeadline(
     { ...c.clock, budgetMinutes: c.clock.budgetMinutes * ratio },
@@ -243,14 +285,13 @@ export interface SlaView {
   businessHours: boolean;
   nextDeadline: string | null;
   breached: boolean;
-  clocks: Record<SlaKind, ClockView>;
+  clocks: { first_response: ClockView; resolution: ClockView; next_response: ClockView | null };
 }
 
 /** What an agent sees of the SLA at `now`. */
 export function describeSla(state: TicketSlaState, now: number): SlaView {
   const hours = state.policy.businessHours;
-  const view = (kind: SlaKind): ClockView => {
-    const c = state.clocks[kind];
+  const view = (c: ClockState, kind: SlaKind): ClockView => {
     const deadline = deadlineOf(state, kind);
     return {
       outcome: c.outcome,
@@ -266,7 +307,11 @@ export function describeSla(state: TicketSlaState, now: number): SlaView {
     priority: state.priority,
     businessHours: hours !== null,
     nextDeadline: next === null ? null : new Date(next).toISOString(),
-    breached: SLA_KINDS.some((k) => state.clocks[k].outcome === 'breached'),
-    clocks: { first_response: view('first_response'), resolution: view('resolution') },
+    breached: SLA_KINDS.some((k) => state.clocks[k]?.outcome === 'breached'),
+    clocks: {
+      first_response: view(state.clocks.first_response, 'first_response'),
+      resolution: view(state.clocks.resolution, 'resolution'),
+      next_response: state.clocks.next_response ? view(state.clocks.next_response, 'next_response') : null,
+    },
   };
 }

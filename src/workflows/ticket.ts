@@ -23,6 +23,7 @@ import type {
 } from './contracts.js';
 import {
   applyAgentReply,
+  applyCustomerMessage,
   applyPolicy,
   applyStatus,
   type DueEvent,
@@ -164,6 +165,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
         state = applyStatus(current(), result.status, Date.now());
         summary = { ...(summary as TicketSummary), status: result.status };
       }
+      if (!duplicate) state = applyCustomerMessage(current(), Date.now());
       version++;
     });
   });

@@ -207,6 +207,42 @@ describe('ticket workflow', () => {
     );
   });
 
+  it('holds agents to a next-response time after each later customer message', async () => {
+    const f = await createOrganizationFixture(db);
+    await setPolicy(db, f, 'high', 60, 24 * 60, 30);
+    const { ticketId } = await openTicket(f, { priority: 'high' });
+    const customerWrites = (n: number) =>
+      h.commands.customerMessage(ticketId, {
+        senderId: f.customer.id,
+        content: `More ${n}`,
+        emailMessageId: `more-${n}-${ticketId}@customer.test`,
+      });
+    await h.commands.agentReply(ticketId, { authorId: f.agent.id, content: 'On it', internal: false });
+
+    await customerWrites(1);
+    await eventually(async () =>
+      expect((await h.commands.slaState(ticketId))?.clocks.next_response?.outcome).toBe('running'),
+    );
+    await env.sleep(20 * MINUTE);
+    await h.commands.agentReply(ticketId, {
+      authorId: f.agent.id,
+      content: 'Answered in time',
+      internal: false,
+    });
+    await env.sleep(20 * MINUTE);
+    expect(await breachesOf(ticketId)).toEqual([]);
+
+    await customerWrites(2);
+    await eventually(async () =>
+      expect((await h.commands.slaState(ticketId))?.clocks.next_response?.outcome).toBe('running'),
+    );
+    await env.sleep(31 * MINUTE);
+    await eventually(async () =>
+      expect((await breachesOf(ticketId)).map((b) => b.kind)).toEqual(['next_response']),
+    );
+    await eventually(() => expect(mailsTo(f.owner.email, /next response overdue/)).toHaveLength(1));
+  });
+
   it('moves the deadlines when the priority changes, measured from creation', async () => {
     const f = await createOrganizationFixture(db);
     const { ticketId } = await openTicket(f, { priority: 'low' });

@@ -97,6 +97,7 @@ export async function setPolicy(
   priority: 'low' | 'medium' | 'high' | 'urgent',
   firstResponseTime: number,
   resolutionTime: number,
+  nextResponseTime: number | null = null,
 ) {
   await db.adminDb.delete(slaPolicies).where(eq(slaPolicies.organizationId, f.org.id));
   await db.adminDb.insert(slaPolicies).values({
@@ -105,6 +106,7 @@ export async function setPolicy(
     priority,
     firstResponseTime,
     resolutionTime,
+    nextResponseTime,
     businessHoursOnly: false,
     isDefault: true,
   });

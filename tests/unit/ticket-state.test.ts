@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BusinessHours } from '../../src/workflows/sla-calendar.js';
 import {
   applyAgentReply,
+  applyCustomerMessage,
   applyPolicy,
   applyStatus,
   deadlineOf,
@@ -21,6 +22,7 @@ const T0 = Date.UTC(2026, 0, 5, 9, 0); // Monday 09:00 UTC
 const policy = (over: Partial<SlaPolicyContext> = {}): SlaPolicyContext => ({
   firstResponseMinutes: 60,
   resolutionMinutes: 240,
+  nextResponseMinutes: null,
   businessHours: null,
   autoCloseAfterDays: 3,
   warningRatio: null,
@@ -130,6 +132,49 @@ describe('ticket SLA state', () => {
     expect(transitionError('open', 'open')).toBeNull();
     expect(transitionError('resolved', 'pending')).toBe('cannot change status from resolved to pending');
     expect(transitionError('closed', 'open')).toMatch(/closed ticket cannot change/);
+  });
+
+  describe('next response', () => {
+    const withNext = policy({ nextResponseMinutes: 30 });
+    const answered = () => applyAgentReply(initialSlaState(T0, 'open', 'high', withNext), T0 + 10 * MIN);
+
+    it('starts when the customer writes again after the first response, and a reply meets it', () => {
+      let s = applyCustomerMessage(answered(), T0 + 20 * MIN);
+      expect(deadlineOf(s, 'next_response')).toBe(T0 + 50 * MIN);
+      // A second unanswered message does not push the deadline back.
+      s = applyCustomerMessage(s, T0 + 40 * MIN);
+      expect(deadlineOf(s, 'next_response')).toBe(T0 + 50 * MIN);
+      s = applyAgentReply(s, T0 + 45 * MIN);
+      expect(s.clocks.next_response?.outcome).toBe('met');
+      // The next message starts a fresh clock.
+      expect(deadlineOf(applyCustomerMessage(s, T0 + 60 * MIN), 'next_response')).toBe(T0 + 90 * MIN);
+    });
+
+    it('does not start before the first response or without a policy', () => {
+      const unanswered = initialSlaState(T0, 'open', 'high', withNext);
+      expect(applyCustomerMessage(unanswered, T0 + MIN).clocks.next_response).toBeUndefined();
+      expect(
+        applyCustomerMessage(applyAgentReply(initialSlaState(T0, 'open', 'high', policy()), T0), T0 + MIN)
+          .clocks.next_response,
+      ).toBeUndefined();
+    });
+
+    it('pauses while pending and is breached like the others', () => {
+      let s = applyCustomerMessage(answered(), T0 + 20 * MIN);
+      s = applyStatus(s, 'pending', T0 + 30 * MIN);
+      expect(deadlineOf(s, 'next_response')).toBeNull();
+      s = applyStatus(s, 'open', T0 + 100 * MIN);
+      expect(deadlineOf(s, 'next_response')).toBe(T0 + 120 * MIN);
+      expect(dueEvents(s, T0 + 121 * MIN)).toEqual([
+        { type: 'breach', kind: 'next_response', deadline: T0 + 120 * MIN },
+      ]);
+      expect(describeSla(s, T0 + 110 * MIN).clocks.next_response?.remainingMinutes).toBe(10);
+    });
+
+    it('ends when the new priority has no next-response SLA', () => {
+      const s = applyPolicy(applyCustomerMessage(answered(), T0 + 20 * MIN), 'low', policy());
+      expect(s.clocks.next_response).toBeUndefined();
+    });
   });
 
   it('starts a ticket created as pending with its resolution clock paused', () => {

@@ -1,4 +1,4 @@
-import { relations } from 'drizzle-orm';
+import { relations, sql } from 'drizzle-orm';
 import { boolean, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps, timestamptz } from './columns.js';
 import { ticketPriorityEnum } from './enums.js';
@@ -19,6 +19,8 @@ export const slaPolicies = pgTable(
     firstResponseTime: integer('first_response_time').notNull(),
     /** Minutes to resolution. */
     resolutionTime: integer('resolution_time').notNull(),
+    /** Minutes the agents have to answer each later customer message; null for no next-response SLA. */
+    nextResponseTime: integer('next_response_time'),
     /** When true, the clock runs only inside the organisation's business hours. */
     businessHoursOnly: boolean('business_hours_only').notNull().default(true),
     isDefault: boolean('is_default').notNull().default(false),
@@ -26,6 +28,10 @@ export const slaPolicies = pgTable(
   },
   (table) => [
     index('sla_org_priority_idx').on(table.organizationId, table.priority),
+    // The workflow reads "the" default policy of a priority: there must never be two.
+    uniqueIndex('sla_default_per_priority_unique')
+      .on(table.organizationId, table.priority)
+      .where(sql`${table.isDefault}`),
     ...createTenantPolicies('sla_policies'),
   ],
 ).enableRLS();

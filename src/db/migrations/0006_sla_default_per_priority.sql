@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "sla_default_per_priority_unique" ON "sla_policies" USING btree ("organization_id","priority") WHERE "sla_policies"."is_default";

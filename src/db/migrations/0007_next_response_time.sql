@@ -1,0 +1,1 @@
+ALTER TABLE "sla_policies" ADD COLUMN "next_response_time" integer;
