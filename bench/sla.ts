@@ -26,7 +26,7 @@ const sizes = process.argv
   .filter((n) => n > 0);
 const runs = sizes.length ? sizes : [1_000, 10_000];
 
-const services = await startBenchServices('sla');
+const services = await startBenchServices('sla', 40);
 const { db } = services;
 const connection = await Connection.connect({ address: services.temporal.address });
 const native = await NativeConnection.connect({ address: services.temporal.address });
@@ -43,6 +43,7 @@ try {
       namespace: 'default',
       taskQueue,
       deps: { db, mailer, defaultFrom: 'support@bench.test' },
+      tuning: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 },
     });
     const running = worker.run();
     const commands = createTicketCommands(client, taskQueue);

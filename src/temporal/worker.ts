@@ -10,7 +10,13 @@ export interface TicketWorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   /** Tuning (cache size, concurrency) passed through to the SDK. */
-  tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions'>;
+  tuning?: Pick<
+    WorkerOptions,
+    | 'maxCachedWorkflows'
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentLocalActivityExecutions'
+    | 'maxConcurrentWorkflowTaskExecutions'
+  >;
 }
 
 /** The ticket worker: every ticket workflow and its activities, bound to their dependencies. */
