@@ -41,6 +41,27 @@ const envSchema = z.object({
   ),
   MAIL_FROM: z.email('must be an email address').default('support@insightdesk.localhost'),
 
+  // A single support mailbox configured by environment, for small installs (more through the API).
+  IMAP_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^imaps?:\/\/[^/\s]+@[^/\s]+\/?$/, 'must be imap://user:password@host[:port] or imaps://…')
+      .optional(),
+  ),
+  IMAP_FOLDER: z.string().trim().min(1).default('INBOX'),
+  SUPPORT_ADDRESS: optionalString.pipe(z.email('must be an email address').optional()),
+  SUPPORT_ORGANIZATION: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an organisation slug')
+      .optional(),
+  ),
+  IMAP_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  INGEST_TASK_QUEUE: z.string().trim().min(1).default('insightdesk-ingest'),
+  INGEST_MAX_EMAIL_MB: z.coerce.number().positive().max(1024).default(25),
+  INGEST_MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
+  INGEST_IGNORE_LIST_MAIL: z.stringbool().default(true),
+
   API_HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   API_TRUST_PROXY: z.stringbool().default(false),
@@ -49,6 +70,47 @@ const envSchema = z.object({
 });
 
 export type Env = z.input<typeof envSchema>;
+
+/** The env-configured mailbox (IMAP_URL, IMAP_FOLDER, SUPPORT_ADDRESS, SUPPORT_ORGANIZATION). */
+export interface EnvMailbox {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  /** Secret: never log it (nor the Config object holding it). */
+  password: string;
+  folder: string;
+  /** The support address customers write to. */
+  address: string;
+  /** Slug of the organisation the mail belongs to (created at start-up when missing). */
+  organizationSlug: string;
+}
+
+const MB = 1024 * 1024;
+
+function envMailbox(e: z.output<typeof envSchema>): EnvMailbox | string[] | undefined {
+  const missing = [
+    ...(e.SUPPORT_ADDRESS ? [] : ['SUPPORT_ADDRESS']),
+    ...(e.SUPPORT_ORGANIZATION ? [] : ['SUPPORT_ORGANIZATION']),
+  ];
+  if (!e.IMAP_URL) return undefined;
+  if (missing.length > 0) return missing.map((name) => `  ${name}: required when IMAP_URL is set`);
+  const url = new URL(e.IMAP_URL);
+  const secure = url.protocol === 'imaps:';
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 993 : 143,
+    secure,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    folder: e.IMAP_FOLDER,
+    address: e.SUPPORT_ADDRESS!.toLowerCase(),
+    organizationSlug: e.SUPPORT_ORGANIZATION!,
+  };
+}
+
+/** Every environment variable InsightDesk reads. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -70,6 +132,19 @@ export interface Config {
     smtpUrl: string | undefined;
     /** Sender for organisations without a mailbox of their own. */
     defaultFrom: string;
+  };
+  ingest: {
+    /** Task queue of the mailbox readers (`src/temporal/ingest-worker.ts`). */
+    taskQueue: string;
+    /** Mail above this size is not parsed: it is quarantined (and left in the IMAP folder). */
+    maxEmailBytes: number;
+    /** Attachments above this size are dropped (the message notes it). */
+    maxAttachmentBytes: number;
+    /** How often a reader looks for new mail besides IDLE pushes (the poll for servers without IDLE). */
+    pollIntervalMs: number;
+    /** Treat mail with a List-Id header as bulk mail: no ticket. */
+    ignoreListMail: boolean;
+    mailbox: EnvMailbox | undefined;
   };
   api: {
     host: string;
@@ -93,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const mailbox = envMailbox(e);
+  if (Array.isArray(mailbox)) throw new ConfigError(`Invalid configuration:\n${mailbox.join('\n')}`);
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -111,6 +188,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     mail: { smtpUrl: e.SMTP_URL, defaultFrom: e.MAIL_FROM },
+    ingest: {
+      taskQueue: e.INGEST_TASK_QUEUE,
+      maxEmailBytes: Math.round(e.INGEST_MAX_EMAIL_MB * MB),
+      maxAttachmentBytes: Math.round(e.INGEST_MAX_ATTACHMENT_MB * MB),
+      pollIntervalMs: e.IMAP_POLL_SECONDS * 1000,
+      ignoreListMail: e.INGEST_IGNORE_LIST_MAIL,
+      mailbox,
+    },
     api: {
       host: e.API_HOST,
       port: e.API_PORT,

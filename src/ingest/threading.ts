@@ -85,3 +85,17 @@ export function normalizeSubjectForTitle(subject: string | null | undefined, max
 export function buildReplySubject(ticketNumber: number, title: string): string {
   return `Re: [#${ticketNumber}] ${normalizeSubjectForTitle(title)}`;
 }
+
+/**
+ * The decision from every Message-ID match (in candidate order: In-Reply-To, then References newest
+ * first) and the subject-token match. A Message-ID match beats the subject token; among Message-ID
+ * matches the first ticket that is not closed wins, so a customer who answers an old (closed) ticket's
+ * email but also references its open continuation lands in the continuation, not in a third ticket.
+ */
+export function decideFromMatches(
+  messageIdMatches: readonly ThreadMatch[],
+  subjectTokenMatch: ThreadMatch | null,
+): ThreadingDecision {
+  const pick = messageIdMatches.find((m) => m.status !== 'closed') ?? messageIdMatches[0] ?? null;
+  return decideThreading({ inReplyToMatch: pick, subjectTokenMatch });
+}

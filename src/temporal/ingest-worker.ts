@@ -1,0 +1,233 @@
+// The ingest side of Temporal: a worker on its own task queue running one `mailboxWorkflow` per mailbox,
+// each keeping one heartbeating `readMailbox` activity alive, plus `startIngest()` for entry points.
+import { fileURLToPath } from 'node:url';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/client';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import type { Storage } from '../activities/storage.js';
+import type { Config, EnvMailbox } from '../config.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { mailboxes, organizations } from '../db/schema/index.js';
+import {
+  createIngestActivities,
+  type IngestActivities,
+  type IngestActivityDeps,
+} from '../ingest/activities.js';
+import { consoleLogger, describeError, type IngestLogger } from '../ingest/log.js';
+import { createIngestPipeline } from '../ingest/pipeline.js';
+import { type MailboxWorkflowArgs, mailboxWorkflow, mailboxWorkflowId } from '../workflows/mailbox.js';
+import { createTicketCommands, type TicketCommands } from './tickets.js';
+
+// Only the mailbox workflow: the ingest worker never runs ticket workflows. (.ts under tsx, .js when built.)
+export const mailboxWorkflowsPath = fileURLToPath(
+  new URL(`../workflows/mailbox${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
+
+export interface IngestWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: IngestActivities;
+  /** Each mailbox reader holds one activity slot; a worker with no free slot leaves mailboxes to others. */
+  tuning?: Pick<
+    WorkerOptions,
+    'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'shutdownGraceTime'
+  >;
+}
+
+export function createIngestWorker({
+  connection,
+  namespace,
+  taskQueue,
+  activities,
+  tuning,
+}: IngestWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    maxConcurrentActivityTaskExecutions: 100,
+    ...tuning,
+    connection,
+    namespace,
+    taskQueue,
+    workflowsPath: mailboxWorkflowsPath,
+    activities,
+  });
+}
+
+export type ReaderWorkflowOptions = Omit<MailboxWorkflowArgs, 'mailboxId'>;
+
+/** Starts the mailbox's reader workflow unless it runs already (any process may call this, any time). */
+export async function startMailboxReader(
+  client: Client,
+  taskQueue: string,
+  mailboxId: string,
+  options: ReaderWorkflowOptions = {},
+): Promise<void> {
+  try {
+    await client.workflow.start(mailboxWorkflow, {
+      workflowId: mailboxWorkflowId(mailboxId),
+      taskQueue,
+      args: [{ mailboxId, ...options }],
+      // A mailbox switched off and on again gets a new run; a running reader is left alone.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+/** A reader for every active mailbox with IMAP settings; returns their ids. */
+export async function ensureMailboxReaders(
+  client: Client,
+  db: DatabaseHandle,
+  taskQueue: string,
+  options: ReaderWorkflowOptions = {},
+): Promise<string[]> {
+  const rows = await db.adminDb
+    .select({ id: mailboxes.id })
+    .from(mailboxes)
+    .where(and(eq(mailboxes.isActive, true), isNotNull(mailboxes.imapHost)));
+  for (const { id } of rows) await startMailboxReader(client, taskQueue, id, options);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The env-configured mailbox as a `mailboxes` row (created or updated, found by its address), in the
+ * organisation named by SUPPORT_ORGANIZATION, which is created when it does not exist yet.
+ */
+export async function upsertEnvMailbox(db: DatabaseHandle, mailbox: EnvMailbox): Promise<string> {
+  const admin = db.adminDb;
+  await admin
+    .insert(organizations)
+    .values({ name: mailbox.organizationSlug, slug: mailbox.organizationSlug })
+    .onConflictDoNothing({ target: organizations.slug });
+  const [org] = await admin
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.slug, mailbox.organizationSlug));
+  const settings = {
+    imapHost: mailbox.host,
+    imapPort: mailbox.port,
+    imapSecure: mailbox.secure,
+    imapUser: mailbox.user,
+    imapPassword: mailbox.password,
+    imapFolder: mailbox.folder,
+    isActive: true,
+    updatedAt: new Date(),
+  };
+  const [row] = await admin
+    .insert(mailboxes)
+    .values({ organizationId: org!.id, name: mailbox.address, address: mailbox.address, ...settings })
+    .onConflictDoUpdate({ target: mailboxes.address, set: settings })
+    .returning({ id: mailboxes.id, organizationId: mailboxes.organizationId });
+  if (row!.organizationId !== org!.id) {
+    throw new Error(
+      `SUPPORT_ADDRESS ${mailbox.address} already belongs to another organisation than ${mailbox.organizationSlug}`,
+    );
+  }
+  return row!.id;
+}
+
+export interface StartIngestOptions {
+  config: Config;
+  db: DatabaseHandle;
+  client: Client;
+  connection: NativeConnection;
+  storage: Storage;
+  /** Defaults to commands on `config.temporal.taskQueue`. */
+  tickets?: TicketCommands;
+  log?: IngestLogger;
+  /** How often to look for mailboxes added (or re-activated) since start-up; default 60 s. */
+  resyncIntervalMs?: number;
+  readerWorkflow?: ReaderWorkflowOptions;
+  reader?: IngestActivityDeps['reader'];
+  tuning?: IngestWorkerOptions['tuning'];
+}
+
+export interface IngestService {
+  worker: Worker;
+  /** Settles when the worker stops (after `stop()`, or on a fatal worker error, which it rejects with). */
+  done: Promise<void>;
+  /** Starts readers for mailboxes that have none (runs periodically on its own). */
+  ensureReaders(): Promise<string[]>;
+  /** Stops the worker; its mailbox readers are handed to the other ingest processes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything an ingest process does: upserts the env-configured mailbox, runs the ingest worker, and
+ * makes sure every active mailbox has its reader workflow. Run it in any number of processes: Temporal
+ * keeps one reader per mailbox among them.
+ */
+export async function startIngest(opts: StartIngestOptions): Promise<IngestService> {
+  const { config, db, client } = opts;
+  const log = opts.log ?? consoleLogger(config.logLevel);
+  const taskQueue = config.ingest.taskQueue;
+  if (config.ingest.mailbox) {
+    const id = await upsertEnvMailbox(db, config.ingest.mailbox);
+    // Never the password: the host and address say which mailbox this is.
+    log.info('env mailbox ready', {
+      mailboxId: id,
+      address: config.ingest.mailbox.address,
+      host: config.ingest.mailbox.host,
+      folder: config.ingest.mailbox.folder,
+    });
+  }
+  const pipeline = createIngestPipeline({
+    db,
+    tickets: opts.tickets ?? createTicketCommands(client, config.temporal.taskQueue),
+    storage: opts.storage,
+    limits: {
+      maxTotalBytes: config.ingest.maxEmailBytes,
+      maxAttachmentBytes: config.ingest.maxAttachmentBytes,
+    },
+    ourAddresses: [config.mail.defaultFrom],
+    ignoreListMail: config.ingest.ignoreListMail,
+    log,
+  });
+  const activities = createIngestActivities({
+    db,
+    pipeline,
+    maxEmailBytes: config.ingest.maxEmailBytes,
+    log,
+    reader: { pollIntervalMs: config.ingest.pollIntervalMs, ...opts.reader },
+  });
+  const worker = await createIngestWorker({
+    connection: opts.connection,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    activities,
+    tuning: opts.tuning,
+  });
+  const done = worker.run();
+  const ensureReaders = () => ensureMailboxReaders(client, db, taskQueue, opts.readerWorkflow);
+  try {
+    const ids = await ensureReaders();
+    log.info('ingest worker started', { taskQueue, mailboxes: ids.length });
+  } catch (error) {
+    worker.shutdown();
+    await done.catch(() => undefined);
+    throw error;
+  }
+  const resync = setInterval(() => {
+    ensureReaders().catch((error) =>
+      log.warn('could not start mailbox readers', { error: describeError(error) }),
+    );
+  }, opts.resyncIntervalMs ?? 60_000);
+  resync.unref();
+  return {
+    worker,
+    done,
+    ensureReaders,
+    async stop() {
+      clearInterval(resync);
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
