@@ -19,7 +19,8 @@ export function createFileStorage(root: string): Storage {
   // Keys come back from the database and URLs: refuse anything that could leave the storage folder.
   const pathOf = (key: string) => {
     const segments = key.split('/');
-    if (segments.length !== 2 || !segments.every((s) => SAFE_SEGMENT.test(s))) throw new Error(`invalid storage key ${key}`);
+    if (segments.length !== 2 || !segments.every((s) => SAFE_SEGMENT.test(s)))
+      throw new Error(`invalid storage key ${key}`);
     const full = resolve(base, ...segments);
     if (!full.startsWith(base + sep)) throw new Error(`invalid storage key ${key}`);
     return full;

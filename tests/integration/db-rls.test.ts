@@ -5,12 +5,16 @@ import type { DatabaseHandle, Tx } from '../../src/db/client.js';
 import { createTicket } from '../../src/db/queries/tickets.js';
 import {
   apiTokens,
+  auditLogs,
   cannedResponses,
+  categories,
   inboundEmails,
   mailboxes,
   outboundEmails,
+  savedFilters,
   slaBreaches,
   slaPolicies,
+  tags,
   ticketMessages,
 } from '../../src/db/schema/index.js';
 import {
@@ -88,6 +92,24 @@ async function seedTenantRows(db: DatabaseHandle, f: OrganizationFixture) {
       .insert(cannedResponses)
       .values({ organizationId: f.org.id, title: 'Hi', content: 'Hello {{customer.name}}' })
       .returning();
+    const [category] = await tx
+      .insert(categories)
+      .values({ organizationId: f.org.id, name: 'Billing' })
+      .returning();
+    const [tag] = await tx.insert(tags).values({ organizationId: f.org.id, name: 'urgent' }).returning();
+    const [filter] = await tx
+      .insert(savedFilters)
+      .values({ organizationId: f.org.id, userId: f.agent.id, name: 'Mine', query: { status: ['open'] } })
+      .returning();
+    const [audit] = await tx
+      .insert(auditLogs)
+      .values({
+        organizationId: f.org.id,
+        actorId: f.owner.id,
+        action: 'mailbox.created',
+        targetType: 'mailbox',
+      })
+      .returning();
     const activity = (await tx.execute(
       sql`select id from ticket_activities where ticket_id = ${ticket.id}`,
     )) as unknown as { id: string }[];
@@ -99,6 +121,10 @@ async function seedTenantRows(db: DatabaseHandle, f: OrganizationFixture) {
       messageId: message!.id,
       policyId: policy!.id,
       cannedId: canned!.id,
+      categoryId: category!.id,
+      tagId: tag!.id,
+      filterId: filter!.id,
+      auditId: audit!.id,
       tokenId: token!.id,
       mailboxId: mailbox!.id,
       inboundId: inbound!.id,
@@ -184,6 +210,37 @@ const cases: TableCase[] = [
     column: 'title',
     insert: (f) =>
       sql`insert into canned_responses (organization_id, title, content) values (${f.org.id}, 'x', 'x')`,
+  },
+  {
+    table: 'categories',
+    key: 'id',
+    id: (_f, r) => r.categoryId,
+    column: 'name',
+    insert: (f) =>
+      sql`insert into categories (organization_id, name) values (${f.org.id}, gen_random_uuid())`,
+  },
+  {
+    table: 'tags',
+    key: 'id',
+    id: (_f, r) => r.tagId,
+    column: 'colour',
+    insert: (f) => sql`insert into tags (organization_id, name) values (${f.org.id}, gen_random_uuid())`,
+  },
+  {
+    table: 'saved_filters',
+    key: 'id',
+    id: (_f, r) => r.filterId,
+    column: 'name',
+    insert: (f) =>
+      sql`insert into saved_filters (organization_id, user_id, name) values (${f.org.id}, ${f.agent.id}, 'x')`,
+  },
+  {
+    table: 'audit_logs',
+    key: 'id',
+    id: (_f, r) => r.auditId,
+    column: 'action',
+    insert: (f) =>
+      sql`insert into audit_logs (organization_id, action, target_type) values (${f.org.id}, 'x', 'x')`,
   },
   {
     table: 'api_tokens',

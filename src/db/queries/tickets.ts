@@ -80,6 +80,8 @@ export interface ListTicketsParams {
   unassigned?: boolean;
   customerId?: string;
   tag?: string;
+  /** Tickets of this category or of one of its subcategories. */
+  categoryId?: string;
   search?: string;
   dateFrom?: Date;
   dateTo?: Date;
@@ -100,7 +102,7 @@ const sortColumns: Record<TicketSort, SQL | AnyColumn> = {
 };
 
 /** `%` and `_` typed by an agent are literal characters, not wildcards. */
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function listConditions(p: ListTicketsParams): SQL[] {
   const conditions: SQL[] = [eq(tickets.organizationId, p.organizationId), isNull(tickets.deletedAt)];
@@ -110,6 +112,13 @@ function listConditions(p: ListTicketsParams): SQL[] {
   if (p.unassigned) conditions.push(isNull(tickets.assigneeId));
   if (p.customerId) conditions.push(eq(tickets.customerId, p.customerId));
   if (p.tag) conditions.push(sql`${tickets.tags} @> array[${p.tag}]::text[]`);
+  if (p.categoryId) {
+    // Plain names inside the subquery: the relational query builder would qualify column objects with
+    // the tickets alias.
+    conditions.push(
+      sql`${tickets.categoryId} in (select c.id from categories c where c.id = ${p.categoryId} or c.parent_id = ${p.categoryId})`,
+    );
+  }
   if (p.search) {
     const pattern = `%${escapeLike(p.search)}%`;
     conditions.push(or(ilike(tickets.title, pattern), ilike(tickets.description, pattern))!);

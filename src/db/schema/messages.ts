@@ -1,18 +1,13 @@
 import { relations } from 'drizzle-orm';
 import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { MessageAttachment } from '../../workflows/contracts.js';
 import { timestamptz } from './columns.js';
 import { messageTypeEnum } from './enums.js';
 import { createTicketChildPolicies } from './rls.js';
 import { tickets } from './tickets.js';
 import { users } from './users.js';
 
-export interface Attachment {
-  id: string;
-  filename: string;
-  url: string;
-  mimeType: string;
-  size: number;
-}
+export type Attachment = MessageAttachment;
 
 export const ticketMessages = pgTable(
   'ticket_messages',

@@ -1,6 +1,7 @@
 import { relations, sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ticketActivities } from './activities.js';
+import { categories } from './categories.js';
 import { timestamps, timestamptz } from './columns.js';
 import { ticketChannelEnum, ticketPriorityEnum, ticketStatusEnum } from './enums.js';
 import { ticketMessages } from './messages.js';
@@ -20,7 +21,7 @@ export const tickets = pgTable(
     priority: ticketPriorityEnum('priority').notNull().default('medium'),
     channel: ticketChannelEnum('channel').notNull().default('web'),
     tags: text('tags').array().default(sql`ARRAY[]::text[]`),
-    categoryId: uuid('category_id'),
+    categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'set null' }),
     organizationId: uuid('organization_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
@@ -42,8 +43,11 @@ export const tickets = pgTable(
     index('tickets_org_status_idx').on(table.organizationId, table.status),
     index('tickets_customer_idx').on(table.customerId),
     index('tickets_assignee_idx').on(table.assigneeId),
+    index('tickets_category_idx').on(table.categoryId),
     index('tickets_sla_deadline_idx').on(table.slaDeadline),
     uniqueIndex('tickets_org_number_idx').on(table.organizationId, table.ticketNumber),
+    // Tag filters (`tags @> array[…]`) use it; tag renames and merges find their tickets with it.
+    index('tickets_tags_idx').using('gin', table.tags),
     index('tickets_search_idx').using(
       'gin',
       sql`to_tsvector('english', ${table.title} || ' ' || ${table.description})`,
@@ -76,6 +80,7 @@ export const ticketsRelations = relations(tickets, ({ one, many }) => ({
     references: [users.id],
     relationName: 'assigned_tickets',
   }),
+  category: one(categories, { fields: [tickets.categoryId], references: [categories.id] }),
   messages: many(ticketMessages),
   activities: many(ticketActivities),
 }));

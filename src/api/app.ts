@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Storage } from '../activities/storage.js';
+import type { DatabaseHandle } from '../db/client.js';
+import type { TicketCommands } from '../temporal/tickets.js';
+import { authenticate, setupTenantContext } from './plugins/auth.js';
+import { setupErrorHandling } from './plugins/errors.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
+import { attachmentRoutes } from './routes/attachments.js';
+import { auditLogRoutes } from './routes/audit-logs.js';
+import { accountRoutes, type LoginOptions, loginRoutes } from './routes/auth.js';
+import { cannedResponseRoutes } from './routes/canned-responses.js';
+import { categoryRoutes } from './routes/categories.js';
+import { healthRoutes, type ReadinessChecks } from './routes/health.js';
+import { mailboxRoutes } from './routes/mailboxes.js';
+import { memberRoutes } from './routes/members.js';
+import { messageRoutes } from './routes/messages.js';
+import { savedFilterRoutes } from './routes/saved-filters.js';
+import { slaPolicyRoutes } from './routes/sla-policies.js';
+import { statsRoutes } from './routes/stats.js';
+import { tagRoutes } from './routes/tags.js';
+import { ticketRoutes } from './routes/tickets.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { ErrorResponse } from './schemas/common.js';
+
+/** What the routes work with; built and closed by the caller (entry point or test). */
+export interface ApiDeps {
+  db: DatabaseHandle;
+  tickets: TicketCommands;
+  storage: Storage;
+}
+
+export interface ApiOptions extends ApiDeps {
+  /** Fastify's pino logger: false (default) for none, true for info level, or pino options. */
+  logger?: FastifyServerOptions['logger'];
+  checks?: ReadinessChecks;
+  /** Take the client address from X-Forwarded-For (behind a load balancer). */
+  trustProxy?: boolean;
+  login?: Partial<LoginOptions>;
+}
+
+const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, tokenDays: 30 };
+
+// Belt and braces: the default serializers log no headers or bodies, but a debug log of a request
+// object must not print a token or a password either.
+const REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.password',
+  '*.newPassword',
+  '*.currentPassword',
+  '*.imapPassword',
+  '*.smtpPassword',
+  '*.token',
+];
+
+function loggerOptions(logger: ApiOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  return { ...(logger === true ? {} : logger), redact: { paths: REDACT, censor: '[redacted]' } };
+}
+
+/** The agents' API as a Fastify instance: `listen` it, or `inject` requests in tests. */
+export async function buildApp(options: ApiOptions) {
+  const deps: ApiDeps = { db: options.db, tickets: options.tickets, storage: options.storage };
+  const app = Fastify({
+    logger: loggerOptions(options.logger),
+    trustProxy: options.trustProxy ?? false,
+    // A caller's X-Request-Id is kept (to follow a request across services), else one is made.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Unknown fields are refused with their name rather than silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  setupErrorHandling(app);
+  setupTenantContext(app, options.db);
+  app.addSchema(ErrorResponse);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  await registerOpenApi(app);
+  await registerRateLimit(app);
+
+  await app.register(healthRoutes, { db: options.db, checks: options.checks });
+  await app.register(loginRoutes, { db: options.db, login: { ...DEFAULT_LOGIN, ...options.login } });
+
+  // Everything else needs a bearer token; the hook also enforces each route's minimumRole.
+  await app.register(async (authenticated) => {
+    authenticated.addHook('onRequest', authenticate(options.db));
+    authenticated.addHook('onSend', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+    await authenticated.register(accountRoutes);
+    for (const routes of [
+      ticketRoutes,
+      messageRoutes,
+      statsRoutes,
+      cannedResponseRoutes,
+      categoryRoutes,
+      tagRoutes,
+      savedFilterRoutes,
+      attachmentRoutes,
+      slaPolicyRoutes,
+      mailboxRoutes,
+      memberRoutes,
+      tokenRoutes,
+      auditLogRoutes,
+    ]) {
+      await authenticated.register(routes, deps);
+    }
+  });
+  return app;
+}
+
+export type Api = Awaited<ReturnType<typeof buildApp>>;

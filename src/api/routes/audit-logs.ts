@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { Type } from 'typebox';
+import { auditLogs } from '../../db/schema/index.js';
+import { invalidInput } from '../errors.js';
+import { authErrors, errors, Nullable, Timestamp, Uuid } from '../schemas/common.js';
+
+const Snapshot = Type.Unsafe<Record<string, unknown> | null>({
+  type: ['object', 'null'],
+  additionalProperties: true,
+  description: 'The object as JSON (secrets left out); null when it did not exist',
+});
+
+const AuditLogView = Type.Object({
+  id: Uuid,
+  action: Type.String({ examples: ['sla_policy.updated'] }),
+  actorId: Nullable(Uuid),
+  targetType: Type.String({ examples: ['sla_policy', 'mailbox', 'member', 'token'] }),
+  targetId: Nullable(Uuid),
+  before: Snapshot,
+  after: Snapshot,
+  createdAt: Timestamp,
+});
+
+const Query = Type.Object(
+  {
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, examples: ['member.role_changed'] })),
+    actorId: Type.Optional(Type.String({ format: 'uuid' })),
+    targetType: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    targetId: Type.Optional(Type.String({ format: 'uuid' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The organisation's audit log, newest first: admins and owners only. */
+export const auditLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/audit-logs',
+    {
+      config: { minimumRole: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Admin actions (SLA policies, mailboxes, members, tokens), newest first',
+        querystring: Query,
+        response: {
+          200: Type.Object({
+            data: Type.Array(AuditLogView),
+            pagination: Type.Object({
+              page: Type.Integer(),
+              limit: Type.Integer(),
+              total: Type.Integer(),
+              totalPages: Type.Integer(),
+            }),
+          }),
+          ...errors(...authErrors),
+        },
+      },
+    },
+    async (request) => {
+      const { action, actorId, targetType, targetId, from, to, page = 1, limit = 50 } = request.query;
+      if (from && to && new Date(from) >= new Date(to)) {
+        throw invalidInput([{ field: 'querystring.from', message: 'must be before to' }]);
+      }
+      const conditions: (SQL | undefined)[] = [
+        eq(auditLogs.organizationId, request.principal.organizationId),
+        action ? eq(auditLogs.action, action) : undefined,
+        actorId ? eq(auditLogs.actorId, actorId) : undefined,
+        targetType ? eq(auditLogs.targetType, targetType) : undefined,
+        targetId ? eq(auditLogs.targetId, targetId) : undefined,
+        from ? gte(auditLogs.createdAt, new Date(from)) : undefined,
+        to ? lt(auditLogs.createdAt, new Date(to)) : undefined,
+      ];
+      const where = and(...conditions);
+      const { data, total } = await request.inTenant(async (tx) => {
+        const rows = await tx
+          .select()
+          .from(auditLogs)
+          .where(where)
+          .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
+          .limit(limit)
+          .offset((page - 1) * limit);
+        const [count] = await tx.select({ total: sql<number>`count(*)::int` }).from(auditLogs).where(where);
+        return { data: rows, total: count!.total };
+      });
+      return {
+        data: data.map(({ organizationId: _org, ...row }) => row),
+        pagination: { page, limit, total, totalPages: Math.ceil(total / limit) },
+      };
+    },
+  );
+};

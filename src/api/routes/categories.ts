@@ -1,0 +1,227 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { Type } from 'typebox';
+import type { Tx } from '../../db/client.js';
+import { categories } from '../../db/schema/index.js';
+import { conflict, conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
+import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+
+const CategoryView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  parentId: Nullable(Uuid),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const CreateBody = Type.Object(
+  {
+    name: Name,
+    parentId: Type.Optional(
+      Nullable(
+        Type.String({ format: 'uuid', description: 'A top-level category; nesting is one level deep' }),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+const UpdateBody = Type.Object(
+  { name: Type.Optional(Name), parentId: Type.Optional(Nullable(Uuid)) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const owned = (organizationId: string, id: string) =>
+  and(eq(categories.organizationId, organizationId), eq(categories.id, id));
+
+const sameName = <T>(write: Promise<T>) =>
+  conflictOnDuplicate(write, 'a category of that name already exists at that place');
+
+/**
+ * The parent a category may be put under: one of the organisation's top-level categories. Its row is
+ * locked, so a concurrent request cannot move it under another category meanwhile.
+ */
+async function requireTopLevelParent(tx: Tx, organizationId: string, parentId: string) {
+  const [parent] = await tx
+    .select({ id: categories.id, parentId: categories.parentId })
+    .from(categories)
+    .where(owned(organizationId, parentId))
+    .for('update');
+  if (!parent) throw unprocessable('no such parent category');
+  if (parent.parentId) throw unprocessable('categories nest one level deep: the parent is a subcategory');
+}
+
+async function hasChildren(tx: Tx, organizationId: string, id: string) {
+  const [child] = await tx
+    .select({ id: categories.id })
+    .from(categories)
+    .where(and(eq(categories.organizationId, organizationId), eq(categories.parentId, id)))
+    .limit(1);
+  return Boolean(child);
+}
+
+/** Ticket categories: agents read them, admins and owners manage them. */
+export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const adminOnly = { minimumRole: 'admin' as const };
+
+  app.get(
+    '/categories',
+    {
+      schema: {
+        tags: ['categories'],
+        summary: 'List categories (parents and subcategories, by name)',
+        querystring: Type.Object(
+          {
+            parentId: Type.Optional(
+              Type.String({ format: 'uuid', description: 'Only this category’s children' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ data: Type.Array(CategoryView) }), ...errors(...authErrors) },
+      },
+    },
+    async (request) => {
+      const { organizationId } = request.principal;
+      const { parentId } = request.query;
+      const data = await request.inTenant((tx) =>
+        tx
+          .select()
+          .from(categories)
+          .where(
+            and(
+              eq(categories.organizationId, organizationId),
+              parentId ? eq(categories.parentId, parentId) : undefined,
+            ),
+          )
+          // Each parent, then its children.
+          .orderBy(
+            sql`coalesce((select p.name from categories p where p.id = ${categories.parentId}), ${categories.name})`,
+            sql`${categories.parentId} is not null`,
+            asc(categories.name),
+            asc(categories.id),
+          ),
+      );
+      return { data };
+    },
+  );
+
+  app.get(
+    '/categories/:id',
+    {
+      schema: {
+        tags: ['categories'],
+        summary: 'One category',
+        params: IdParams,
+        response: { 200: CategoryView, ...errors(...authErrors, 404) },
+      },
+    },
+    async (request) => {
+      const [found] = await request.inTenant((tx) =>
+        tx.select().from(categories).where(owned(request.principal.organizationId, request.params.id)),
+      );
+      if (!found) throw notFound('category');
+      return found;
+    },
+  );
+
+  app.post(
+    '/categories',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['categories'],
+        summary: 'Create a category',
+        body: CreateBody,
+        response: { 201: CategoryView, ...errors(...authErrors, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { organizationId } = request.principal;
+      const { name, parentId = null } = request.body;
+      const created = await request.inTenant(async (tx) => {
+        if (parentId) await requireTopLevelParent(tx, organizationId, parentId);
+        const [row] = await sameName(
+          tx.insert(categories).values({ organizationId, name, parentId }).returning(),
+        );
+        return row!;
+      });
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.patch(
+    '/categories/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['categories'],
+        summary: 'Rename or move a category',
+        params: IdParams,
+        body: UpdateBody,
+        response: { 200: CategoryView, ...errors(...authErrors, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const { organizationId } = request.principal;
+      const { id } = request.params;
+      const { parentId } = request.body;
+      const updated = await request.inTenant(async (tx) => {
+        // Locked first, so a subcategory created under it concurrently is seen by the check below.
+        const [current] = await tx.select().from(categories).where(owned(organizationId, id)).for('update');
+        if (!current) return undefined;
+        if (parentId) {
+          if (parentId === id) throw unprocessable('a category cannot be its own parent');
+          if (await hasChildren(tx, organizationId, id)) {
+            throw unprocessable('categories nest one level deep: this category has subcategories');
+          }
+          await requireTopLevelParent(tx, organizationId, parentId);
+        }
+        const [row] = await sameName(
+          tx
+            .update(categories)
+            .set({ ...request.body, updatedAt: new Date() })
+            .where(owned(organizationId, id))
+            .returning(),
+        );
+        return row;
+      });
+      if (!updated) throw notFound('category');
+      return updated;
+    },
+  );
+
+  app.delete(
+    '/categories/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['categories'],
+        summary: 'Delete a category',
+        description: 'Its tickets become uncategorised. A category with subcategories cannot be deleted.',
+        params: IdParams,
+        response: { 204: NoContent, ...errors(...authErrors, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { organizationId } = request.principal;
+      const { id } = request.params;
+      const deleted = await request.inTenant(async (tx) => {
+        const [current] = await tx
+          .select({ id: categories.id })
+          .from(categories)
+          .where(owned(organizationId, id))
+          .for('update');
+        if (!current) return false;
+        if (await hasChildren(tx, organizationId, id)) {
+          throw conflict('the category has subcategories: delete or move them first');
+        }
+        await tx.delete(categories).where(owned(organizationId, id));
+        return true;
+      });
+      if (!deleted) throw notFound('category');
+      return reply.code(204).send(null);
+    },
+  );
+};

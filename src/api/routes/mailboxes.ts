@@ -1,0 +1,223 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, asc, eq } from 'drizzle-orm';
+import { Type } from 'typebox';
+import { recordAudit } from '../../db/queries/audit-logs.js';
+import { type Mailbox, mailboxes } from '../../db/schema/index.js';
+import { conflictOnDuplicate, notFound } from '../errors.js';
+import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
+
+const Host = Type.String({ minLength: 1, maxLength: 255 });
+const Port = Type.Integer({ minimum: 1, maximum: 65_535 });
+const Login = Type.String({ minLength: 1, maxLength: 320 });
+const Secret = Type.String({ minLength: 1, maxLength: 1000, writeOnly: true, description: 'Write-only' });
+
+const MailboxView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  address: Type.String(),
+  imapHost: Nullable(Type.String()),
+  imapPort: Nullable(Type.Integer()),
+  imapSecure: Type.Boolean(),
+  imapUser: Nullable(Type.String()),
+  imapFolder: Type.String(),
+  hasImapPassword: Type.Boolean(),
+  smtpHost: Nullable(Type.String()),
+  smtpPort: Nullable(Type.Integer()),
+  smtpSecure: Nullable(Type.Boolean()),
+  smtpUser: Nullable(Type.String()),
+  hasSmtpPassword: Type.Boolean(),
+  isActive: Type.Boolean(),
+  lastError: Nullable(Type.String()),
+  lastSyncedAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const settings = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  address: Type.String({ format: 'email', maxLength: 320 }),
+  imapHost: Nullable(Host),
+  imapPort: Nullable(Port),
+  imapSecure: Type.Boolean(),
+  imapUser: Nullable(Login),
+  imapPassword: Nullable(Secret),
+  imapFolder: Type.String({ minLength: 1, maxLength: 255 }),
+  smtpHost: Nullable(Host),
+  smtpPort: Nullable(Port),
+  smtpSecure: Nullable(Type.Boolean()),
+  smtpUser: Nullable(Login),
+  smtpPassword: Nullable(Secret),
+  isActive: Type.Boolean(),
+};
+const { name, address, ...optional } = settings;
+const CreateBody = Type.Object(
+  { name, address, ...Type.Partial(Type.Object(optional)).properties },
+  { additionalProperties: false },
+);
+const UpdateBody = Type.Partial(Type.Object(settings), { additionalProperties: false, minProperties: 1 });
+
+/** Passwords are write-only: the view (and the audit log) says whether one is set, never what it is. */
+function mailboxView({ imapPassword, smtpPassword, ...mailbox }: Mailbox) {
+  return { ...mailbox, hasImapPassword: imapPassword !== null, hasSmtpPassword: smtpPassword !== null };
+}
+
+/** Addresses route inbound mail to one organisation, so they are unique across all of them. */
+const uniqueAddress = <T>(write: Promise<T>) =>
+  conflictOnDuplicate(write, 'this address is already used by a mailbox');
+
+const owned = (organizationId: string, id: string) =>
+  and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.id, id));
+
+export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const adminOnly = { minimumRole: 'admin' as const };
+
+  app.get(
+    '/mailboxes',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'List support mailboxes',
+        response: { 200: Type.Object({ data: Type.Array(MailboxView) }), ...errors(...authErrors) },
+      },
+    },
+    async (request) => {
+      const rows = await request.inTenant((tx) =>
+        tx
+          .select()
+          .from(mailboxes)
+          .where(eq(mailboxes.organizationId, request.principal.organizationId))
+          .orderBy(asc(mailboxes.address)),
+      );
+      return { data: rows.map(mailboxView) };
+    },
+  );
+
+  app.get(
+    '/mailboxes/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'One mailbox',
+        params: IdParams,
+        response: { 200: MailboxView, ...errors(...authErrors, 404) },
+      },
+    },
+    async (request) => {
+      const [found] = await request.inTenant((tx) =>
+        tx.select().from(mailboxes).where(owned(request.principal.organizationId, request.params.id)),
+      );
+      if (!found) throw notFound('mailbox');
+      return mailboxView(found);
+    },
+  );
+
+  app.post(
+    '/mailboxes',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'Add a support mailbox (IMAP in, SMTP out)',
+        body: CreateBody,
+        response: { 201: MailboxView, ...errors(...authErrors, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { organizationId, userId } = request.principal;
+      const [created] = await uniqueAddress(
+        request.inTenant(async (tx) => {
+          const rows = await tx
+            .insert(mailboxes)
+            .values({ ...request.body, address: request.body.address.toLowerCase(), organizationId })
+            .returning();
+          await recordAudit(tx, {
+            organizationId,
+            actorId: userId,
+            action: 'mailbox.created',
+            targetType: 'mailbox',
+            targetId: rows[0]!.id,
+            after: mailboxView(rows[0]!),
+          });
+          return rows;
+        }),
+      );
+      return reply.code(201).send(mailboxView(created!));
+    },
+  );
+
+  app.patch(
+    '/mailboxes/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'Change a mailbox (a null password clears it)',
+        params: IdParams,
+        body: UpdateBody,
+        response: { 200: MailboxView, ...errors(...authErrors, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { address, ...rest } = request.body;
+      const { organizationId, userId } = request.principal;
+      const [updated] = await uniqueAddress(
+        request.inTenant(async (tx) => {
+          const where = owned(organizationId, request.params.id);
+          const [before] = await tx.select().from(mailboxes).where(where).for('update');
+          if (!before) return [];
+          const rows = await tx
+            .update(mailboxes)
+            .set({ ...rest, ...(address ? { address: address.toLowerCase() } : {}), updatedAt: new Date() })
+            .where(where)
+            .returning();
+          await recordAudit(tx, {
+            organizationId,
+            actorId: userId,
+            action: 'mailbox.updated',
+            targetType: 'mailbox',
+            targetId: before.id,
+            before: mailboxView(before),
+            after: mailboxView(rows[0]!),
+          });
+          return rows;
+        }),
+      );
+      if (!updated) throw notFound('mailbox');
+      return mailboxView(updated);
+    },
+  );
+
+  app.delete(
+    '/mailboxes/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'Delete a mailbox',
+        params: IdParams,
+        response: { 204: NoContent, ...errors(...authErrors, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { organizationId, userId } = request.principal;
+      const deleted = await request.inTenant(async (tx) => {
+        const [row] = await tx.delete(mailboxes).where(owned(organizationId, request.params.id)).returning();
+        if (row) {
+          await recordAudit(tx, {
+            organizationId,
+            actorId: userId,
+            action: 'mailbox.deleted',
+            targetType: 'mailbox',
+            targetId: row.id,
+            before: mailboxView(row),
+          });
+        }
+        return row;
+      });
+      if (!deleted) throw notFound('mailbox');
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,233 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, eq, isNull } from 'drizzle-orm';
+import { Type } from 'typebox';
+import type { Tx } from '../../db/client.js';
+import { recordAudit } from '../../db/queries/audit-logs.js';
+import { ensureMember } from '../../db/queries/members.js';
+import { findMember, listMembers, type Member } from '../../db/queries/organization-members.js';
+import { apiTokens, type UserRole, userOrganizations, users } from '../../db/schema/index.js';
+import { hashPassword } from '../auth/passwords.js';
+import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import type { Principal } from '../plugins/auth.js';
+import { authErrors, errors, IdParams, NewPassword, NoContent, Timestamp, Uuid } from '../schemas/common.js';
+
+const Role = Type.Enum(['customer', 'agent', 'admin', 'owner']);
+
+const MemberView = Type.Object({
+  userId: Uuid,
+  email: Type.String(),
+  name: Type.String(),
+  role: Role,
+  isActive: Type.Boolean(),
+  joinedAt: Timestamp,
+});
+
+const AddBody = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 320 }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    role: Role,
+    password: Type.Optional(NewPassword('For password login; only for an account created by this request')),
+  },
+  { additionalProperties: false },
+);
+
+/** Owners are made, changed and removed by owners only. */
+function requireRightsOver(caller: Principal, ...roles: UserRole[]) {
+  if (roles.includes('owner') && caller.role !== 'owner') throw forbidden('only an owner can manage owners');
+}
+
+/** The member, checked to be changeable by the caller, and not the organisation's last owner. */
+async function changeableMember(
+  tx: Tx,
+  caller: Principal,
+  userId: string,
+  newRole?: UserRole,
+): Promise<Member> {
+  const member = await findMember(tx, caller.organizationId, userId);
+  if (!member) throw notFound('member');
+  requireRightsOver(caller, member.role, ...(newRole ? [newRole] : []));
+  if (member.role === 'owner' && newRole !== 'owner') {
+    const owners = await listMembers(tx, caller.organizationId, 'owner');
+    if (owners.length === 1) throw conflict('the organisation must keep at least one owner');
+  }
+  return member;
+}
+
+export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const adminOnly = { minimumRole: 'admin' as const };
+
+  app.get(
+    '/members',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'List the organisation’s members (agents, admins, owners and customers)',
+        querystring: Type.Object({ role: Type.Optional(Role) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ data: Type.Array(MemberView) }), ...errors(...authErrors) },
+      },
+    },
+    async (request) => {
+      const data = await request.inTenant((tx) =>
+        listMembers(tx, request.principal.organizationId, request.query.role),
+      );
+      return { data };
+    },
+  );
+
+  app.get(
+    '/members/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'One member, by user id',
+        params: IdParams,
+        response: { 200: MemberView, ...errors(...authErrors, 404) },
+      },
+    },
+    async (request) => {
+      const member = await request.inTenant((tx) =>
+        findMember(tx, request.principal.organizationId, request.params.id),
+      );
+      if (!member) throw notFound('member');
+      return member;
+    },
+  );
+
+  app.post(
+    '/members',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'Add a member by email (the account is created when new)',
+        body: AddBody,
+        response: { 201: MemberView, ...errors(...authErrors, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const caller = request.principal;
+      const { email, name, role, password } = request.body;
+      requireRightsOver(caller, role);
+      const member = await request.inTenant(async (tx) => {
+        const [existing] = await tx.select().from(users).where(eq(users.email, email.toLowerCase()));
+        if (existing && (await findMember(tx, caller.organizationId, existing.id))) {
+          throw conflict('already a member: change the role with PATCH /members/{id}');
+        }
+        // Accounts are shared between organisations: one organisation's admin must not set the
+        // password another organisation's member logs in with.
+        if (existing && password)
+          throw unprocessable('the account exists already; only its owner sets its password');
+        const { user } = await ensureMember(tx, caller.organizationId, { email, name, role });
+        if (password) {
+          await tx
+            .update(users)
+            .set({ passwordHash: await hashPassword(password) })
+            .where(eq(users.id, user.id));
+        }
+        const added = (await findMember(tx, caller.organizationId, user.id))!;
+        await recordAudit(tx, {
+          organizationId: caller.organizationId,
+          actorId: caller.userId,
+          action: 'member.added',
+          targetType: 'member',
+          targetId: user.id,
+          after: { ...added, passwordSet: Boolean(password) },
+        });
+        return added;
+      });
+      return reply.code(201).send(member);
+    },
+  );
+
+  app.patch(
+    '/members/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'Change a member’s role',
+        params: IdParams,
+        body: Type.Object({ role: Role }, { additionalProperties: false }),
+        response: { 200: MemberView, ...errors(...authErrors, 404, 409) },
+      },
+    },
+    async (request) => {
+      const caller = request.principal;
+      const { id } = request.params;
+      return request.inTenant(async (tx) => {
+        const member = await changeableMember(tx, caller, id, request.body.role);
+        await tx
+          .update(userOrganizations)
+          .set({ role: request.body.role })
+          .where(
+            and(
+              eq(userOrganizations.organizationId, caller.organizationId),
+              eq(userOrganizations.userId, id),
+            ),
+          );
+        const after = { ...member, role: request.body.role };
+        await recordAudit(tx, {
+          organizationId: caller.organizationId,
+          actorId: caller.userId,
+          action: 'member.role_changed',
+          targetType: 'member',
+          targetId: id,
+          before: member,
+          after,
+        });
+        return after;
+      });
+    },
+  );
+
+  app.delete(
+    '/members/:id',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['admin'],
+        summary: 'Remove a member; their API tokens for this organisation are revoked',
+        params: IdParams,
+        response: { 204: NoContent, ...errors(...authErrors, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const caller = request.principal;
+      const { id } = request.params;
+      await request.inTenant(async (tx) => {
+        const member = await changeableMember(tx, caller, id);
+        await recordAudit(tx, {
+          organizationId: caller.organizationId,
+          actorId: caller.userId,
+          action: 'member.removed',
+          targetType: 'member',
+          targetId: id,
+          before: member,
+        });
+        await tx
+          .delete(userOrganizations)
+          .where(
+            and(
+              eq(userOrganizations.organizationId, caller.organizationId),
+              eq(userOrganizations.userId, id),
+            ),
+          );
+        // Revoked rather than left to fail: re-adding the person later must not revive old tokens.
+        await tx
+          .update(apiTokens)
+          .set({ revokedAt: new Date() })
+          .where(
+            and(
+              eq(apiTokens.organizationId, caller.organizationId),
+              eq(apiTokens.userId, id),
+              isNull(apiTokens.revokedAt),
+            ),
+          );
+      });
+      return reply.code(204).send(null);
+    },
+  );
+};

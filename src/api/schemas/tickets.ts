@@ -1,0 +1,184 @@
+import { Type } from 'typebox';
+import type { MessageWithSender, TicketWithPeople } from '../../db/queries/ticket-detail.js';
+import { TICKET_SORTS } from '../../db/queries/tickets.js';
+import {
+  messageTypeEnum,
+  ticketChannelEnum,
+  ticketPriorityEnum,
+  ticketStatusEnum,
+} from '../../db/schema/index.js';
+import { sanitizeEmailHtml } from '../../ingest/sanitize.js';
+import { Nullable, Person, Timestamp, Uuid } from './common.js';
+
+export const TicketStatus = Type.Enum(ticketStatusEnum.enumValues);
+export const TicketPriority = Type.Enum(ticketPriorityEnum.enumValues);
+const Tag = Type.String({ minLength: 1, maxLength: 50 });
+export const Tags = Type.Array(Tag, { maxItems: 20 });
+
+// Offset pagination gets slower with depth; past this, narrow the filters instead.
+const MAX_PAGE = 500;
+const MAX_LIMIT = 100;
+
+const DateTime = Type.String({ format: 'date-time' });
+
+/** The filters and sorting of `GET /tickets`; with `defaults` false, as a saved filter stores them. */
+function ticketListFields(defaults: boolean) {
+  const withDefault = <T>(value: T) => (defaults ? { default: value } : {});
+  return {
+    status: Type.Optional(
+      Type.Array(TicketStatus, { description: 'Repeat to match several: ?status=open&status=pending' }),
+    ),
+    priority: Type.Optional(Type.Array(TicketPriority)),
+    assigneeId: Type.Optional(Uuid),
+    unassigned: Type.Optional(Type.Boolean()),
+    customerId: Type.Optional(Uuid),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    categoryId: Type.Optional(
+      Type.String({ format: 'uuid', description: 'This category or one of its subcategories' }),
+    ),
+    search: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Substring of title or description' }),
+    ),
+    dateFrom: Type.Optional(DateTime),
+    dateTo: Type.Optional(DateTime),
+    slaBreached: Type.Optional(Type.Boolean()),
+    slaDueBefore: Type.Optional(DateTime),
+    sort: Type.Optional(Type.Enum(TICKET_SORTS, withDefault('created'))),
+    order: Type.Optional(Type.Enum(['asc', 'desc'], withDefault('desc'))),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, ...withDefault(20) })),
+  };
+}
+
+export const TicketListQuery = Type.Object(
+  {
+    ...ticketListFields(true),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
+    savedFilter: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'Apply a saved filter (GET /saved-filters); the other parameters given override its values',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** What a saved filter stores: `GET /tickets` parameters, without page or another saved filter. */
+export const SavedTicketQuery = Type.Object(ticketListFields(false), {
+  additionalProperties: false,
+  description: 'GET /tickets parameters (as JSON: arrays for status and priority)',
+});
+
+const Assignee = Type.Object({ id: Uuid, name: Type.String() });
+
+export const TicketView = Type.Object({
+  id: Uuid,
+  ticketNumber: Type.Integer(),
+  title: Type.String(),
+  status: TicketStatus,
+  priority: TicketPriority,
+  channel: Type.Enum(ticketChannelEnum.enumValues),
+  tags: Type.Array(Type.String()),
+  categoryId: Nullable(Uuid),
+  customer: Person,
+  assignee: Nullable(Assignee),
+  slaDeadline: Nullable(Timestamp),
+  slaBreachedAt: Nullable(Timestamp),
+  firstResponseAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  resolvedAt: Nullable(Timestamp),
+  closedAt: Nullable(Timestamp),
+});
+
+type TicketRow = Omit<TicketWithPeople, 'customer' | 'assignee'> & {
+  customer: { id: string; name: string; email: string };
+  assignee: { id: string; name: string } | null;
+};
+
+export function ticketView(t: TicketRow) {
+  return {
+    id: t.id,
+    ticketNumber: t.ticketNumber,
+    title: t.title,
+    status: t.status,
+    priority: t.priority,
+    channel: t.channel,
+    tags: t.tags ?? [],
+    categoryId: t.categoryId,
+    customer: t.customer,
+    assignee: t.assignee,
+    slaDeadline: t.slaDeadline,
+    slaBreachedAt: t.slaBreached,
+    firstResponseAt: t.firstResponseAt,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    resolvedAt: t.resolvedAt,
+    closedAt: t.closedAt,
+  };
+}
+
+const AttachmentView = Type.Object({
+  id: Type.String(),
+  filename: Type.String(),
+  mimeType: Type.String(),
+  size: Type.Integer(),
+  url: Type.String({ description: 'Download link (GET /attachments/{id})' }),
+});
+
+export const MessageView = Type.Object({
+  id: Uuid,
+  type: Type.Enum(messageTypeEnum.enumValues),
+  internal: Type.Boolean({ description: 'An internal note: never shown or emailed to the customer' }),
+  sender: Nullable(Person),
+  content: Type.String({ description: 'Plain text; escape it before rendering' }),
+  contentHtml: Nullable(Type.String({ description: 'Sanitised HTML, safe to render' })),
+  attachments: Type.Array(AttachmentView),
+  createdAt: Timestamp,
+});
+
+export function messageView(m: MessageWithSender) {
+  return {
+    id: m.id,
+    type: m.type,
+    internal: m.type === 'internal_note',
+    sender: m.sender,
+    content: m.content,
+    // Sanitised at ingest already; sanitising again here means no writer can ever hand raw HTML to agents.
+    contentHtml: m.contentHtml === null ? null : sanitizeEmailHtml(m.contentHtml),
+    attachments: (m.attachments ?? []).map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      mimeType: a.mimeType,
+      size: a.size,
+      // The storage location stays private: files are fetched through the API, under its access checks.
+      url: `/attachments/${encodeURIComponent(a.id)}`,
+    })),
+    createdAt: m.createdAt,
+  };
+}
+
+const ClockView = Type.Object({
+  outcome: Type.Enum(['running', 'met', 'breached']),
+  paused: Type.Boolean(),
+  deadline: Nullable(Type.String({ format: 'date-time' })),
+  remainingMinutes: Type.Number({ description: 'Business minutes left; negative when overdue' }),
+  budgetMinutes: Type.Number(),
+});
+
+export const SlaView = Type.Object(
+  {
+    status: TicketStatus,
+    priority: TicketPriority,
+    businessHours: Type.Boolean(),
+    nextDeadline: Nullable(Type.String({ format: 'date-time' })),
+    breached: Type.Boolean(),
+    clocks: Type.Object({
+      first_response: ClockView,
+      resolution: ClockView,
+      next_response: Nullable(ClockView),
+    }),
+  },
+  { description: 'Live SLA clocks from the ticket’s workflow; null once the ticket is closed' },
+);

@@ -1,0 +1,31 @@
+import type { Infrastructure } from '../bootstrap.js';
+import { createTicketCommands } from '../temporal/tickets.js';
+import { buildApp } from './app.js';
+
+export type ApiInfrastructure = Pick<Infrastructure, 'config' | 'db' | 'storage'> & {
+  temporal: Pick<Infrastructure['temporal'], 'client'>;
+};
+
+/**
+ * Builds the API from the process's infrastructure and listens on API_HOST:API_PORT. `close()` stops
+ * accepting connections, lets requests in flight finish (new ones on kept-alive connections get 503),
+ * then resolves; closing the infrastructure stays with its owner.
+ */
+export async function startApiServer(infra: ApiInfrastructure) {
+  const { config } = infra;
+  const app = await buildApp({
+    db: infra.db,
+    tickets: createTicketCommands(infra.temporal.client, config.temporal.taskQueue),
+    storage: infra.storage,
+    logger: { level: config.logLevel },
+    trustProxy: config.api.trustProxy,
+    login: { maxPerMinute: config.api.loginRateLimit, tokenDays: config.api.loginTokenDays },
+    checks: {
+      async temporal() {
+        await infra.temporal.client.workflowService.getSystemInfo({});
+      },
+    },
+  });
+  const url = await app.listen({ host: config.api.host, port: config.api.port });
+  return { app, url, close: () => app.close() };
+}

@@ -1,0 +1,65 @@
+import { eq } from 'drizzle-orm';
+import { DEFAULT_SLA_TIMES } from '../../workflows/sla-defaults.js';
+import type { Queryable } from '../client.js';
+import {
+  cannedResponses,
+  type OrganizationSettings,
+  organizations,
+  slaPolicies,
+  ticketPriorityEnum,
+} from '../schema/index.js';
+
+const STARTER_CANNED_RESPONSES = [
+  {
+    title: 'Greeting',
+    shortcut: '/greeting',
+    category: 'general',
+    content: 'Hello {{customer.name}},\n\nthank you for getting in touch about ticket #{{ticket.number}}.',
+  },
+  {
+    title: 'Need more details',
+    shortcut: '/details',
+    category: 'general',
+    content: 'Could you tell us the steps that lead to the problem, and what you expected to happen?',
+  },
+  {
+    title: 'Closing',
+    shortcut: '/closing',
+    category: 'general',
+    content:
+      'We consider this solved; simply reply if anything is still not right.\n\nBest regards,\n{{agent.name}}',
+  },
+];
+
+/**
+ * A new organisation ready to work: a default SLA policy per priority (the seed's DEFAULT_SLA_TIMES,
+ * running 24/7 until business hours are set) and a few canned responses. Admin work: call with adminDb.
+ */
+export async function createOrganization(
+  db: Queryable,
+  input: { name: string; slug: string; settings?: OrganizationSettings },
+) {
+  const [org] = await db
+    .insert(organizations)
+    .values({ name: input.name, slug: input.slug, settings: input.settings ?? {} })
+    .returning();
+  await db.insert(slaPolicies).values(
+    ticketPriorityEnum.enumValues.map((priority) => ({
+      organizationId: org!.id,
+      name: `Default ${priority}`,
+      priority,
+      firstResponseTime: DEFAULT_SLA_TIMES[priority].firstResponseTime,
+      resolutionTime: DEFAULT_SLA_TIMES[priority].resolutionTime,
+      isDefault: true,
+    })),
+  );
+  await db
+    .insert(cannedResponses)
+    .values(STARTER_CANNED_RESPONSES.map((c) => ({ ...c, organizationId: org!.id })));
+  return org!;
+}
+
+export async function findOrganizationBySlug(db: Queryable, slug: string) {
+  const [org] = await db.select().from(organizations).where(eq(organizations.slug, slug));
+  return org;
+}

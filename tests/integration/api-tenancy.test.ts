@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import {
+  apiTokens,
+  auditLogs,
+  cannedResponses,
+  categories,
+  mailboxes,
+  savedFilters,
+  slaPolicies,
+  tags,
+} from '../../src/db/schema/index.js';
+import { as, createApiFixture, documentedOperations, errorOf, useApiHarness } from '../support/api.js';
+
+const h = useApiHarness();
+
+/** A valid body for each operation on an id, so only the id can make it fail. */
+const validBodies: Record<string, Record<string, unknown>> = {
+  'PATCH /tickets/{id}': { priority: 'low' },
+  'POST /tickets/{id}/messages': { content: 'Hello' },
+  'PATCH /canned-responses/{id}': { title: 'Renamed' },
+  'PATCH /categories/{id}': { name: 'Renamed' },
+  'PATCH /tags/{id}': { name: 'renamed' },
+  'PATCH /saved-filters/{id}': { name: 'Renamed' },
+  'POST /tags/{id}/merge': { intoId: randomUUID() },
+  'PATCH /sla-policies/{id}': { name: 'Renamed' },
+  'PATCH /mailboxes/{id}': { name: 'Renamed' },
+  'PATCH /members/{id}': { role: 'agent' },
+};
+
+describe('another organisation’s ids', () => {
+  it('answer 404 exactly like missing ids, on every route that takes an id', async () => {
+    const mine = await createApiFixture(h.db, 'Mine');
+    const theirs = await createApiFixture(h.db, 'Theirs');
+    const ticket = (
+      await as(h.app, theirs.tokens.agent).post('/tickets', {
+        customer: { email: `c-${randomUUID().slice(0, 8)}@example.test` },
+        title: 'Their ticket',
+        description: 'Private',
+      })
+    ).json();
+    const reply = await as(h.app, theirs.tokens.agent).post(`/tickets/${ticket.id}/messages`, {
+      content: 'With a file',
+      attachments: [{ filename: 'a.txt', mimeType: 'text/plain', contentBase64: 'c2VjcmV0' }],
+    });
+    const org = { organizationId: theirs.org.id };
+    const [canned] = await h.db.adminDb
+      .insert(cannedResponses)
+      .values({ ...org, title: 'Theirs', content: 'x' })
+      .returning();
+    const [category] = await h.db.adminDb
+      .insert(categories)
+      .values({ ...org, name: 'Theirs' })
+      .returning();
+    const [tag] = await h.db.adminDb
+      .insert(tags)
+      .values({ ...org, name: 'theirs' })
+      .returning();
+    // Shared: even a filter their whole organisation sees stays invisible to mine.
+    const [filter] = await h.db.adminDb
+      .insert(savedFilters)
+      .values({ ...org, userId: theirs.agent.id, name: 'Theirs', shared: true })
+      .returning();
+    const [policy] = await h.db.adminDb
+      .insert(slaPolicies)
+      .values({ ...org, name: 'Theirs', priority: 'low', firstResponseTime: 60, resolutionTime: 120 })
+      .returning();
+    const [mailbox] = await h.db.adminDb
+      .insert(mailboxes)
+      .values({ ...org, name: 'Theirs', address: `theirs-${randomUUID()}@example.test` })
+      .returning();
+    // Any token of theirs: the fixture made one per member.
+    const [token] = await h.db.adminDb
+      .select()
+      .from(apiTokens)
+      .where(eq(apiTokens.organizationId, theirs.org.id));
+    const idOf: Record<string, string> = {
+      tickets: ticket.id,
+      attachments: reply.json().attachments[0].id,
+      'canned-responses': canned!.id,
+      categories: category!.id,
+      tags: tag!.id,
+      'saved-filters': filter!.id,
+      'sla-policies': policy!.id,
+      mailboxes: mailbox!.id,
+      members: theirs.agent.id,
+      tokens: token!.id,
+    };
+
+    const withIds = (await documentedOperations(h.app)).filter((o) => o.path.includes('{id}'));
+    expect(withIds.length).toBeGreaterThanOrEqual(17);
+    for (const op of withIds) {
+      const resource = op.path.split('/')[1]!;
+      expect(idOf[resource], `an id of theirs for ${op.path}`).toBeDefined();
+      const key = `${op.method} ${op.path}`;
+      const body = validBodies[key];
+      const call = (id: string) =>
+        as(h.app, mine.tokens.owner).send(op.method, op.path.replace('{id}', id), body);
+      const foreign = await call(idOf[resource]!);
+      const missing = await call(randomUUID());
+      expect(foreign.statusCode, key).toBe(404);
+      expect(foreign.json(), key).toEqual(missing.json());
+      expect(errorOf(foreign).code, key).toBe('not_found');
+    }
+
+    // Nothing of theirs was touched.
+    const detail = (await as(h.app, theirs.tokens.agent).get(`/tickets/${ticket.id}`)).json();
+    expect(detail.priority).toBe('medium');
+    expect(detail.messages.map((m: { content: string }) => m.content)).not.toContain('Hello');
+    expect((await as(h.app, theirs.tokens.admin).get(`/mailboxes/${mailbox!.id}`)).json().name).toBe(
+      'Theirs',
+    );
+    expect((await as(h.app, theirs.tokens.admin).get(`/members/${theirs.agent.id}`)).statusCode).toBe(200);
+  });
+
+  it('never appear in listings', async () => {
+    const mine = await createApiFixture(h.db, 'Mine');
+    const theirs = await createApiFixture(h.db, 'Theirs');
+    await h.db.adminDb
+      .insert(cannedResponses)
+      .values({ organizationId: theirs.org.id, title: 'T', content: 'x' });
+    await h.db.adminDb.insert(categories).values({ organizationId: theirs.org.id, name: 'Theirs' });
+    await h.db.adminDb.insert(tags).values({ organizationId: theirs.org.id, name: 'theirs' });
+    await h.db.adminDb.insert(auditLogs).values({
+      organizationId: theirs.org.id,
+      actorId: theirs.owner.id,
+      action: 'member.added',
+      targetType: 'member',
+      targetId: theirs.agent.id,
+    });
+    await h.db.adminDb
+      .insert(savedFilters)
+      .values({ organizationId: theirs.org.id, userId: theirs.agent.id, name: 'T', shared: true });
+    for (const url of [
+      '/tickets',
+      '/canned-responses',
+      '/categories',
+      '/tags',
+      '/saved-filters',
+      '/audit-logs',
+      '/sla-policies',
+      '/mailboxes',
+      '/tokens',
+      '/members',
+    ]) {
+      const body = (await as(h.app, mine.tokens.owner).get(url)).body;
+      expect(body, url).not.toContain(theirs.org.id);
+      expect(body, url).not.toContain(theirs.agent.id);
+    }
+  });
+});
