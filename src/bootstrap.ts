@@ -2,10 +2,10 @@
 // Temporal connection (the local dev server when no address is configured), the mailer and storage.
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
 import { createFileMailer, createSmtpMailer, type Mailer } from './activities/mailer.js';
 import { createFileStorage, type Storage } from './activities/storage.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal/dev-server.js';
 
@@ -26,10 +26,27 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
+/**
+ * `shared`: this process is one of several (api, worker, ingest) that must meet on the same database and
+ * Temporal server, so the embedded defaults (one process only) are refused, naming the variables to set.
+ */
 export async function openInfrastructure(
   config: Config,
   log: (msg: string) => void,
+  mode: 'all-in-one' | 'shared' = 'shared',
 ): Promise<Infrastructure> {
+  if (mode === 'shared') {
+    const missing = [
+      !config.databaseUrl && 'DATABASE_URL',
+      !config.temporal.address && 'TEMPORAL_ADDRESS',
+    ].filter(Boolean);
+    if (missing.length) {
+      throw new ConfigError(
+        `${missing.join(' and ')} must be set when api, worker and ingest run as separate processes (npm start runs everything in one process without them)`,
+      );
+    }
+  }
+  installTemporalLogger(config.logLevel);
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();
@@ -107,4 +124,23 @@ export function onShutdown(stop: () => Promise<void>) {
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
+}
+
+const TEMPORAL_LEVELS: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'WARN', // the SDK's info lines (bundles built, workers polling) are noise to an operator
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
+};
+
+/** The Temporal SDK logs through its own runtime, installed once per process before any worker. */
+function installTemporalLogger(level: string) {
+  try {
+    Runtime.install({ logger: new DefaultLogger(TEMPORAL_LEVELS[level] ?? 'WARN') });
+  } catch {
+    // Already installed (a second openInfrastructure in the same process keeps the first logger).
+  }
 }

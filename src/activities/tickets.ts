@@ -100,6 +100,9 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           const from = await senderAddress(tx, input.organizationId, defaultFrom);
           const facts = await ticketFacts(tx, ticket);
           const mail = acknowledgementMail(facts);
+          // A synthetic key (email without a Message-ID) is ours, not an id the customer's mail knows.
+          const emailId = input.message?.emailMessageId;
+          const customerMessageId = emailId && !emailId.startsWith('sha256:') ? emailId : null;
           const queued = await queueEmail(tx, {
             organizationId: input.organizationId,
             ticketId: ticket.id,
@@ -111,8 +114,8 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             subject: mail.subject,
             textBody: mail.text,
             headers: mail.headers,
-            inReplyTo: input.message?.emailMessageId ?? null,
-            references: input.message?.emailMessageId ? [input.message.emailMessageId] : [],
+            inReplyTo: customerMessageId,
+            references: customerMessageId ? [customerMessageId] : [],
           });
           acknowledgementId = queued.id;
           // Stored like every outbound Message-ID, so a reply to the acknowledgement threads here.

@@ -5,12 +5,19 @@ import type { SlaKind, SlaPolicyContext, TicketStatus } from './ticket-state.js'
 
 export type TicketChannel = 'web' | 'email' | 'chat' | 'api';
 
+/** An attachment as stored in `ticket_messages.attachments` (the one definition; the schema reuses it). */
 export interface MessageAttachment {
   id: string;
   filename: string;
   url: string;
   mimeType: string;
   size: number;
+  /** Key of the bytes in Storage; `url` is used as the key when absent. */
+  storageKey?: string;
+  /** Content-ID (no angle brackets) of an inline image, referenced as `cid:<contentId>` in the HTML. */
+  contentId?: string;
+  /** Shown inside the HTML body (inline image) rather than listed as a file. */
+  inline?: boolean;
 }
 
 export interface IncomingMessage {

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -104,29 +105,51 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
     return summary as TicketSummary;
   });
 
-  setHandler(agentReplyUpdate, async (input) => {
-    await opened();
-    return serialized(async () => {
-      // The update id doubles as the idempotency key of the email: a retried request sends nothing twice.
-      const updateId = currentUpdateInfo()?.id ?? `${Date.now()}`;
-      const result = await tickets.addAgentMessage({
-        ticketId,
-        organizationId,
-        idempotencyKey: updateId,
-        ...input,
+  // A closing ticket still runs until its last emails are out; nothing may change it meanwhile.
+  const closedError = () =>
+    state?.status === 'closed'
+      ? 'the ticket is closed; the customer can write again to open a new one'
+      : null;
+  const validateOpen = (..._args: unknown[]) => {
+    const error = closedError();
+    if (error) throw new Error(error);
+  };
+  /** Inside a handler (a queued change may have closed the ticket since the validator ran). */
+  const refuseIfClosed = () => {
+    const error = closedError();
+    if (error)
+      throw ApplicationFailure.create({ message: error, type: 'InvalidRequest', nonRetryable: true });
+  };
+
+  setHandler(
+    agentReplyUpdate,
+    async (input) => {
+      await opened();
+      return serialized(async () => {
+        refuseIfClosed();
+        // The update id doubles as the idempotency key of the email: a retried request sends nothing twice.
+        const updateId = currentUpdateInfo()?.id ?? `${Date.now()}`;
+        const result = await tickets.addAgentMessage({
+          ticketId,
+          organizationId,
+          idempotencyKey: updateId,
+          ...input,
+        });
+        deliver(result.outboundId);
+        if (!input.internal) state = applyAgentReply(current(), Date.now());
+        version++;
+        return { messageId: result.messageId, emailMessageId: result.emailMessageId };
       });
-      deliver(result.outboundId);
-      if (!input.internal) state = applyAgentReply(current(), Date.now());
-      version++;
-      return { messageId: result.messageId, emailMessageId: result.emailMessageId };
-    });
-  });
+    },
+    { validator: validateOpen },
+  );
 
   setHandler(
     changeTicketUpdate,
     async (changes) => {
       await opened();
       return serialized(async () => {
+        refuseIfClosed();
         const result = await tickets.applyTicketChanges({ ticketId, organizationId, changes });
         const now = Date.now();
         let next = current();
@@ -145,6 +168,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
     },
     {
       validator: (changes) => {
+        validateOpen();
         if (state && changes.status) {
           const error = transitionError(state.status, changes.status);
           if (error) throw new Error(error);

@@ -34,6 +34,7 @@ beforeAll(async () => {
     client: env.client,
     connection: env.nativeConnection,
     namespace: 'default',
+    replayEveryTask: true,
   });
 });
 afterAll(async () => {
@@ -321,6 +322,9 @@ describe('ticket workflow', () => {
     await expect(h.commands.change(ticketId, { actorId: f.agent.id, status: 'open' })).rejects.toThrow(
       TicketCommandError,
     );
+    await expect(
+      h.commands.agentReply(ticketId, { authorId: f.agent.id, content: 'late', internal: false }),
+    ).rejects.toThrow(/the ticket is closed/);
     expect((await ticketRow(ticketId)).status).toBe('closed');
     expect((await ticketRow(ticketId)).assigneeId).toBeNull();
   });

@@ -1,0 +1,177 @@
+// The operator's command line: `npm run cli -- <command> [options]` (or `npx insightdesk …`).
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { hashPassword } from './api/auth/passwords.js';
+import { issueApiToken } from './api/auth/tokens.js';
+import { loadConfig } from './config.js';
+import { type DatabaseHandle, openDatabase } from './db/client.js';
+import { ensureMember, promoteMember } from './db/queries/members.js';
+import { createOrganization, findOrganizationBySlug } from './db/queries/organizations.js';
+import { mailboxes, users } from './db/schema/index.js';
+import { seedDemo } from './demo.js';
+import { createTicketCommands } from './temporal/tickets.js';
+import { describeSla } from './workflows/ticket-state.js';
+
+const USAGE = `insightdesk <command> [options]
+
+  migrate                                       apply database migrations
+  create-org --name NAME --slug SLUG            create an organisation with default SLA policies
+  create-admin --org SLUG --email E [--name N] [--password P]
+                                                add (or promote) an owner and print an API token
+  create-token --org SLUG --email E [--name N]  print a new API token for a member
+  add-mailbox --org SLUG --address A --imap-host H --imap-user U --imap-password P
+              [--imap-port 993] [--imap-insecure] [--folder INBOX]
+                                                connect a support inbox
+  sla TICKET_ID                                 show a ticket's live SLA clocks
+  seed-demo                                     create the demo organisation (once)`;
+
+class UsageError extends Error {}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    slug: { type: 'string' },
+    org: { type: 'string' },
+    email: { type: 'string' },
+    password: { type: 'string' },
+    address: { type: 'string' },
+    'imap-host': { type: 'string' },
+    'imap-port': { type: 'string', default: '993' },
+    'imap-user': { type: 'string' },
+    'imap-password': { type: 'string' },
+    'imap-insecure': { type: 'boolean', default: false },
+    folder: { type: 'string', default: 'INBOX' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+function required(name: keyof typeof values): string {
+  const value = values[name];
+  if (typeof value !== 'string' || !value.trim()) throw new UsageError(`--${name} is required`);
+  return value.trim();
+}
+
+async function organization(db: DatabaseHandle) {
+  const slug = required('org');
+  const org = await findOrganizationBySlug(db.adminDb, slug);
+  if (!org) throw new UsageError(`no organisation with slug "${slug}"`);
+  return org;
+}
+
+async function printToken(db: DatabaseHandle, organizationId: string, userId: string, name: string) {
+  const { token } = await db.withTenant({ organizationId, userId }, (tx) =>
+    issueApiToken(tx, { organizationId, userId, name, createdById: null, expiresAt: null }),
+  );
+  console.log(`API token (shown once): ${token}`);
+}
+
+const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
+  async migrate() {
+    console.log('migrations applied');
+  },
+  async 'create-org'(db) {
+    const org = await createOrganization(db.adminDb, { name: required('name'), slug: required('slug') });
+    console.log(`organisation ${org.slug} created (${org.id})`);
+  },
+  async 'create-admin'(db) {
+    const org = await organization(db);
+    const { user } = await db.withTenant({ organizationId: org.id }, async (tx) => {
+      const member = await ensureMember(tx, org.id, {
+        email: required('email'),
+        name: values.name,
+        role: 'owner',
+      });
+      await promoteMember(tx, org.id, member.user.id, 'owner');
+      return member;
+    });
+    if (values.password) {
+      await db.adminDb
+        .update(users)
+        .set({ passwordHash: await hashPassword(values.password) })
+        .where(eq(users.id, user.id));
+    }
+    console.log(`${user.email} is an owner of ${org.slug}`);
+    await printToken(db, org.id, user.id, 'cli');
+  },
+  async 'create-token'(db) {
+    const org = await organization(db);
+    const [user] = await db.adminDb
+      .select()
+      .from(users)
+      .where(eq(users.email, required('email').toLowerCase()));
+    if (!user) throw new UsageError('no user with that email');
+    await printToken(db, org.id, user.id, values.name ?? 'cli');
+  },
+  async 'add-mailbox'(db) {
+    const org = await organization(db);
+    const [mailbox] = await db.withTenant({ organizationId: org.id }, (tx) =>
+      tx
+        .insert(mailboxes)
+        .values({
+          organizationId: org.id,
+          name: required('address'),
+          address: required('address').toLowerCase(),
+          imapHost: required('imap-host'),
+          imapPort: Number(values['imap-port']),
+          imapSecure: !values['imap-insecure'],
+          imapUser: required('imap-user'),
+          imapPassword: required('imap-password'),
+          imapFolder: values.folder,
+        })
+        .returning({ id: mailboxes.id, address: mailboxes.address }),
+    );
+    console.log(`mailbox ${mailbox!.address} added (${mailbox!.id}); the ingest process picks it up`);
+  },
+  async sla() {
+    const ticketId = positionals[1];
+    if (!ticketId) throw new UsageError('sla needs a ticket id');
+    const config = loadConfig();
+    if (!config.temporal.address) throw new UsageError('set TEMPORAL_ADDRESS to the running Temporal server');
+    const connection = await Connection.connect({ address: config.temporal.address });
+    try {
+      const tickets = createTicketCommands(
+        new Client({ connection, namespace: config.temporal.namespace }),
+        config.temporal.taskQueue,
+      );
+      const state = await tickets.slaState(ticketId);
+      console.log(
+        state
+          ? JSON.stringify(describeSla(state, Date.now()), null, 2)
+          : 'no running workflow (closed or unknown ticket)',
+      );
+    } finally {
+      await connection.close();
+    }
+  },
+  async 'seed-demo'(db) {
+    const config = loadConfig();
+    const result = await seedDemo(db, config.mail.defaultFrom);
+    if (!result.created) {
+      console.log('the demo organisation exists already');
+      return;
+    }
+    console.log(`demo organisation created; admin ${result.admin.email}`);
+    console.log(`API token (shown once): ${result.token}`);
+  },
+};
+
+const command = positionals[0];
+if (values.help || !command || !commands[command]) {
+  console.log(USAGE);
+  process.exit(command && !values.help ? 2 : 0);
+}
+
+const config = loadConfig();
+const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+try {
+  await db.migrate();
+  await commands[command]!(db);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`error: ${error.message}\n\n${USAGE}`);
+  process.exitCode = 2;
+} finally {
+  await db.close();
+}
