@@ -80,7 +80,7 @@ describe('ingestion survives failures', () => {
       storageDir: h.storageDir,
       ourAddresses: CORPUS_OUR_ADDRESSES,
       limits: INGEST_LIMITS,
-      delayMs: 100,
+      delayMs: 300,
       batchSize: 5,
     };
     const first = await spawn(settings);

@@ -58,6 +58,8 @@ const worker = await createIngestWorker({
     log: silentLogger,
     reader: {
       batchSize: settings.batchSize,
+      // One email at a time, so "killed mid-batch" does not depend on how fast the machine is.
+      concurrency: 1,
       pollIntervalMs: 1_000,
       reconnect: { initialMs: 200, maxMs: 2_000 },
     },
