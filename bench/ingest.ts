@@ -40,11 +40,12 @@ const client = new Client({ connection });
 const ticketQueue = `bench-tickets-${randomUUID()}`;
 const ingestQueue = `bench-ingest-${randomUUID()}`;
 const mailer = createFileMailer(join(services.dir, 'outbox'));
+const storage = createFileStorage(join(services.dir, 'files'));
 const ticketWorker = await createTicketWorker({
   connection: native,
   namespace: 'default',
   taskQueue: ticketQueue,
-  deps: { db, mailer, defaultFrom: 'support@bench.test' },
+  deps: { db, mailer, storage, defaultFrom: 'support@bench.test' },
   tuning: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 },
 });
 const ticketsRunning = ticketWorker.run();
@@ -52,7 +53,7 @@ const limits = { maxTotalBytes: 25 * 1024 * 1024, maxAttachmentBytes: 10 * 1024 
 const pipeline = createIngestPipeline({
   db,
   tickets: createTicketCommands(client, ticketQueue),
-  storage: createFileStorage(join(services.dir, 'files')),
+  storage,
   limits,
   ourAddresses: ['support@bench.test'],
   log: silentLogger,

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { and, eq, sql } from 'drizzle-orm';
 import { createFileMailer } from '../src/activities/mailer.js';
+import { createFileStorage } from '../src/activities/storage.js';
 import {
   organizations,
   slaPolicies,
@@ -42,7 +43,12 @@ try {
       connection: native,
       namespace: 'default',
       taskQueue,
-      deps: { db, mailer, defaultFrom: 'support@bench.test' },
+      deps: {
+        db,
+        mailer,
+        storage: createFileStorage(join(services.dir, 'files')),
+        defaultFrom: 'support@bench.test',
+      },
       tuning: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 },
     });
     const running = worker.run();

@@ -10,7 +10,7 @@ const worker = await createTicketWorker({
   connection: infra.temporal.native,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  deps: { db: infra.db, mailer: infra.mailer, defaultFrom: config.mail.defaultFrom },
+  deps: { db: infra.db, mailer: infra.mailer, storage: infra.storage, defaultFrom: config.mail.defaultFrom },
 });
 onShutdown(async () => {
   worker.shutdown();

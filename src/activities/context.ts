@@ -11,11 +11,14 @@ import {
 import { DEFAULT_SLA_TIMES, type TicketPriority } from '../workflows/sla-defaults.js';
 import type { SlaPolicyContext } from '../workflows/ticket-state.js';
 import type { Mailer } from './mailer.js';
+import type { Storage } from './storage.js';
 import type { TicketFacts } from './templates.js';
 
 export interface ActivityDeps {
   db: DatabaseHandle;
   mailer: Mailer;
+  /** Attachment bytes, read when a reply with attachments is sent. */
+  storage: Storage;
   /** Sender for organisations without a mailbox. */
   defaultFrom: string;
 }

@@ -4,7 +4,7 @@ import { outboundEmails } from '../db/schema/index.js';
 import type { ActivityDeps } from './context.js';
 import { PermanentMailError } from './mailer.js';
 
-export function createMailActivities({ db, mailer }: ActivityDeps) {
+export function createMailActivities({ db, mailer, storage }: ActivityDeps) {
   const mark = (
     organizationId: string,
     outboundId: string,
@@ -47,6 +47,14 @@ export function createMailActivities({ db, mailer }: ActivityDeps) {
           inReplyTo: mail.inReplyTo,
           references: mail.references,
           headers: mail.headers,
+          attachments: await Promise.all(
+            mail.attachments.map(async (a) => {
+              const stored = await storage.open(a.storageKey);
+              // Stored before the reply was queued; missing bytes are a bug, not a retryable outage.
+              if (!stored) throw new PermanentMailError(`attachment ${a.filename} is missing from storage`);
+              return { filename: a.filename, contentType: a.contentType, content: stored.stream };
+            }),
+          ),
         });
       } catch (error) {
         const permanent = error instanceof PermanentMailError;

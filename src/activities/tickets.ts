@@ -175,6 +175,11 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             textBody: mail.text,
             inReplyTo: references.at(-1) ?? null,
             references,
+            attachments: (input.attachments ?? []).map((a) => ({
+              filename: a.filename,
+              contentType: a.mimeType,
+              storageKey: a.storageKey ?? a.url,
+            })),
           });
         }
         await tx.insert(ticketMessages).values({

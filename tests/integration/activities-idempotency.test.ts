@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.js';
 import { createSmtpMailer, type Mailer } from '../../src/activities/mailer.js';
+import { createFileStorage, type Storage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import {
   outboundEmails,
@@ -21,12 +25,14 @@ let db: DatabaseHandle;
 let sink: SmtpSink;
 let mailer: Mailer;
 let acts: Activities;
+let storage: Storage;
 
 beforeAll(async () => {
   db = await openTestDatabase();
   sink = await startSmtpSink();
   mailer = createSmtpMailer(`smtp://${sink.host}:${sink.port}`);
-  acts = createActivities({ db, mailer, defaultFrom: SUPPORT_ADDRESS });
+  storage = createFileStorage(mkdtempSync(join(tmpdir(), 'insightdesk-files-')));
+  acts = createActivities({ db, mailer, storage, defaultFrom: SUPPORT_ADDRESS });
 });
 afterAll(async () => {
   mailer.close();
@@ -84,6 +90,36 @@ describe('idempotent activities', () => {
     ).toBe(1);
     const [ticket] = await db.adminDb.select().from(tickets).where(eq(tickets.id, input.ticketId));
     expect(ticket!.firstResponseAt).not.toBeNull();
+  });
+
+  it('emails a public reply with its attachments, read from storage', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input } = await openedTicket(f);
+    const bytes = Buffer.from('%PDF-1.4 invoice 42');
+    const stored = await storage.put(f.org.id, bytes);
+    const attachment = {
+      id: randomUUID(),
+      filename: 'invoice.pdf',
+      url: '/attachments/x',
+      mimeType: 'application/pdf',
+      size: bytes.length,
+      storageKey: stored.key,
+    };
+    const { outboundId } = await acts.addAgentMessage({
+      ticketId: input.ticketId,
+      organizationId: f.org.id,
+      authorId: f.agent.id,
+      content: 'Here is your invoice.',
+      internal: false,
+      attachments: [attachment],
+      idempotencyKey: 'with-attachment',
+    });
+    sink.clear();
+    await acts.deliverEmail({ outboundId: outboundId!, organizationId: f.org.id });
+    const mail = await sink.waitFor((m) => m.envelope.to.includes(f.customer.email));
+    expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.toString()])).toEqual([
+      ['invoice.pdf', 'application/pdf', '%PDF-1.4 invoice 42'],
+    ]);
   });
 
   it('addCustomerMessage with the same Message-ID twice stores it once', async () => {

@@ -190,6 +190,14 @@ describe('attachments', () => {
     const listed = detail.messages.flatMap((m: { attachments: unknown[] }) => m.attachments);
     expect(listed).toEqual([attachment]);
     expect(JSON.stringify(detail)).not.toContain('storageKey');
+
+    // The customer gets the file with the reply.
+    const mail = await h.tickets.sink.waitFor((m) =>
+      m.attachments.some((a) => a.filename === 'Report Q1.pdf'),
+    );
+    expect(mail.attachments.map((a) => [a.filename, a.content.equals(pdf)])).toEqual([
+      ['Report Q1.pdf', true],
+    ]);
   });
 
   it('serves files stored by ingest (Attachment with a storage key) the same way', async () => {

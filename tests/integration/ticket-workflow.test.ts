@@ -1,8 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createFileStorage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import {
   organizations,
@@ -34,6 +37,7 @@ beforeAll(async () => {
     client: env.client,
     connection: env.nativeConnection,
     namespace: 'default',
+    storage: createFileStorage(mkdtempSync(join(tmpdir(), 'insightdesk-files-'))),
     replayEveryTask: true,
   });
 });

@@ -42,14 +42,15 @@ export async function startApiHarness(): Promise<ApiHarness> {
   quietTemporalRuntime();
   const db = await openTestDatabase();
   const env = await startTimeSkippingEnv();
+  const storageDir = await mkdtemp(path.join(os.tmpdir(), 'insightdesk-api-'));
+  const storage = createFileStorage(storageDir);
   const tickets = await startTicketHarness({
     db,
     client: env.client,
     connection: env.nativeConnection,
     namespace: 'default',
+    storage,
   });
-  const storageDir = await mkdtemp(path.join(os.tmpdir(), 'insightdesk-api-'));
-  const storage = createFileStorage(storageDir);
   const apps: Api[] = [];
   const build = async (overrides: Partial<ApiOptions> = {}) => {
     const app = await buildApp({

@@ -103,6 +103,7 @@ async function startTickets(
   db: DatabaseHandle,
   client: Client,
   connection: NativeConnection,
+  storage: Storage,
 ): Promise<TicketSide> {
   const sink = await startSmtpSink();
   const mailer = createSmtpMailer(`smtp://${sink.host}:${sink.port}`);
@@ -111,7 +112,7 @@ async function startTickets(
     connection,
     namespace: 'default',
     taskQueue,
-    deps: { db, mailer, defaultFrom: SUPPORT_ADDRESS },
+    deps: { db, mailer, storage, defaultFrom: SUPPORT_ADDRESS },
   });
   const running = worker.run();
   return {
@@ -135,9 +136,9 @@ export async function startIngestHarness(): Promise<IngestHarness> {
   const clientConnection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
   const connection = await NativeConnection.connect({ address: temporal.address });
-  const ticketHarness = await startTickets(db, client, connection);
   const storageDir = await mkdtemp(path.join(os.tmpdir(), 'insightdesk-ingest-storage-'));
   const storage = createFileStorage(storageDir);
+  const ticketHarness = await startTickets(db, client, connection, storage);
   const pipeline = createIngestPipeline({
     db,
     tickets: ticketHarness.commands,

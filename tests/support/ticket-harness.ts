@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { createSmtpMailer } from '../../src/activities/mailer.js';
+import type { Storage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { slaPolicies } from '../../src/db/schema/index.js';
 import { createTicketCommands, type TicketCommands } from '../../src/temporal/tickets.js';
@@ -31,6 +32,8 @@ export async function startTicketHarness(opts: {
   client: Client;
   connection: NativeConnection;
   namespace: string;
+  /** Where reply attachments are read from: the API's storage when the API is under test. */
+  storage: Storage;
   /**
    * Replay every workflow task from history (no sticky cache), as after a crash. Needed to restart the
    * worker under the time-skipping server, whose locked clock never expires a dead worker's sticky queue;
@@ -54,7 +57,7 @@ export async function startTicketHarness(opts: {
         connection: opts.connection,
         namespace: opts.namespace,
         taskQueue,
-        deps: { db: opts.db, mailer, defaultFrom: SUPPORT_ADDRESS },
+        deps: { db: opts.db, mailer, storage: opts.storage, defaultFrom: SUPPORT_ADDRESS },
         tuning: opts.replayEveryTask ? { maxCachedWorkflows: 0 } : undefined,
       });
       running = worker.run();
