@@ -62,6 +62,8 @@ const envSchema = z.object({
   INGEST_MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
   INGEST_IGNORE_LIST_MAIL: z.stringbool().default(true),
 
+  INBOUND_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+
   API_HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   API_TRUST_PROXY: z.stringbool().default(false),
@@ -155,6 +157,8 @@ export interface Config {
     loginRateLimit: number;
     /** Lifetime of the tokens that password login issues. */
     loginTokenDays: number;
+    /** Secret of `POST /inbound`; the route is off without it. */
+    inboundSecret: string | undefined;
   };
 }
 
@@ -202,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustProxy: e.API_TRUST_PROXY,
       loginRateLimit: e.API_LOGIN_RATE_LIMIT,
       loginTokenDays: e.API_LOGIN_TOKEN_DAYS,
+      inboundSecret: e.INBOUND_SECRET,
     },
   };
 }

@@ -26,7 +26,13 @@ const ingest = await startIngest({
   connection: infra.temporal.native,
   storage: infra.storage,
 });
-const server = await startApiServer(infra);
+const inboundSecret = config.api.inboundSecret;
+const server = await startApiServer(
+  infra,
+  inboundSecret
+    ? { secret: inboundSecret, pipeline: ingest.pipeline, maxBytes: config.ingest.maxEmailBytes }
+    : undefined,
+);
 
 onShutdown(async () => {
   await server.close();

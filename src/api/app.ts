@@ -14,6 +14,7 @@ import { accountRoutes, type LoginOptions, loginRoutes } from './routes/auth.js'
 import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { categoryRoutes } from './routes/categories.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
+import { type InboundOptions, inboundRoutes } from './routes/inbound.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
@@ -39,6 +40,8 @@ export interface ApiOptions extends ApiDeps {
   /** Take the client address from X-Forwarded-For (behind a load balancer). */
   trustProxy?: boolean;
   login?: Partial<LoginOptions>;
+  /** Enables `POST /inbound` (raw emails from a provider's webhook), guarded by its own secret. */
+  inbound?: InboundOptions;
 }
 
 const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, tokenDays: 30 };
@@ -86,6 +89,7 @@ export async function buildApp(options: ApiOptions) {
 
   await app.register(healthRoutes, { db: options.db, checks: options.checks });
   await app.register(loginRoutes, { db: options.db, login: { ...DEFAULT_LOGIN, ...options.login } });
+  if (options.inbound) await app.register(inboundRoutes, { db: options.db, inbound: options.inbound });
 
   // Everything else needs a bearer token; the hook also enforces each route's minimumRole.
   await app.register(async (authenticated) => {

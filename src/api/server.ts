@@ -1,6 +1,6 @@
 import type { Infrastructure } from '../bootstrap.js';
 import { createTicketCommands } from '../temporal/tickets.js';
-import { buildApp } from './app.js';
+import { type ApiOptions, buildApp } from './app.js';
 
 export type ApiInfrastructure = Pick<Infrastructure, 'config' | 'db' | 'storage'> & {
   temporal: Pick<Infrastructure['temporal'], 'client'>;
@@ -11,7 +11,7 @@ export type ApiInfrastructure = Pick<Infrastructure, 'config' | 'db' | 'storage'
  * accepting connections, lets requests in flight finish (new ones on kept-alive connections get 503),
  * then resolves; closing the infrastructure stays with its owner.
  */
-export async function startApiServer(infra: ApiInfrastructure) {
+export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOptions['inbound']) {
   const { config } = infra;
   const app = await buildApp({
     db: infra.db,
@@ -19,6 +19,7 @@ export async function startApiServer(infra: ApiInfrastructure) {
     storage: infra.storage,
     logger: { level: config.logLevel },
     trustProxy: config.api.trustProxy,
+    inbound,
     login: { maxPerMinute: config.api.loginRateLimit, tokenDays: config.api.loginTokenDays },
     checks: {
       async temporal() {

@@ -19,7 +19,7 @@ import {
   type IngestActivityDeps,
 } from '../ingest/activities.js';
 import { consoleLogger, describeError, type IngestLogger } from '../ingest/log.js';
-import { createIngestPipeline } from '../ingest/pipeline.js';
+import { createIngestPipeline, type IngestPipeline } from '../ingest/pipeline.js';
 import { type MailboxWorkflowArgs, mailboxWorkflow, mailboxWorkflowId } from '../workflows/mailbox.js';
 import { createTicketCommands, type TicketCommands } from './tickets.js';
 
@@ -151,6 +151,8 @@ export interface StartIngestOptions {
 
 export interface IngestService {
   worker: Worker;
+  /** The pipeline the readers feed, for other entry points of mail (POST /inbound). */
+  pipeline: IngestPipeline;
   /** Settles when the worker stops (after `stop()`, or on a fatal worker error, which it rejects with). */
   done: Promise<void>;
   /** Starts readers for mailboxes that have none (runs periodically on its own). */
@@ -222,6 +224,7 @@ export async function startIngest(opts: StartIngestOptions): Promise<IngestServi
   resync.unref();
   return {
     worker,
+    pipeline,
     done,
     ensureReaders,
     async stop() {
