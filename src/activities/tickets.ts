@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
+import { isAssignable } from '../db/queries/organization-members.js';
 import {
   assignTicketWithActivity,
   changeTicketPriority,
@@ -11,14 +12,7 @@ import {
   recordActivity,
   setTicketTags,
 } from '../db/queries/tickets.js';
-import {
-  inboundEmails,
-  type Ticket,
-  ticketMessages,
-  tickets,
-  userOrganizations,
-  users,
-} from '../db/schema/index.js';
+import { inboundEmails, type Ticket, ticketMessages, tickets } from '../db/schema/index.js';
 import type {
   AgentReplyInput,
   ChangeResult,
@@ -287,19 +281,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
   };
 }
 
-/** Tickets are assigned to the organisation's agents, admins and owners, never to customers or outsiders. */
 async function requireAgent(tx: Tx, organizationId: string, userId: string) {
-  const [member] = await tx
-    .select({ role: userOrganizations.role })
-    .from(userOrganizations)
-    .innerJoin(users, eq(users.id, userOrganizations.userId))
-    .where(
-      and(
-        eq(userOrganizations.organizationId, organizationId),
-        eq(userOrganizations.userId, userId),
-        inArray(userOrganizations.role, ['agent', 'admin', 'owner']),
-        eq(users.isActive, true),
-      ),
-    );
-  if (!member) throw invalid('assignee must be an active agent of this organisation');
+  if (!(await isAssignable(tx, organizationId, userId)))
+    throw invalid('assignee must be an active agent of this organisation');
 }

@@ -8,7 +8,6 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
 import { vi } from 'vitest';
-import { createSmtpMailer } from '../../src/activities/mailer.js';
 import { createFileStorage, type Storage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { inboundEmails, ticketMessages, tickets } from '../../src/db/schema/index.js';
@@ -20,8 +19,6 @@ import {
   type ReaderWorkflowOptions,
   startMailboxReader,
 } from '../../src/temporal/ingest-worker.js';
-import { createTicketCommands, type TicketCommands } from '../../src/temporal/tickets.js';
-import { createTicketWorker } from '../../src/temporal/worker.js';
 import { mailboxWorkflowId } from '../../src/workflows/mailbox.js';
 import { openTestDatabase } from './db.js';
 import { type DovecotServer, startDovecot } from './dovecot.js';
@@ -30,9 +27,8 @@ import type { IngestWorkerProcessSettings } from './ingest-worker-process.js';
 
 export { addUserAndWait } from './ingest-mailbox.js';
 
-import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 import { quietTemporalRuntime, startDevServerForTests, type TestDevServer } from './temporal.js';
-import { SUPPORT_ADDRESS } from './ticket-harness.js';
+import { startTicketHarness, type TicketHarness } from './ticket-harness.js';
 
 /** Readers log nothing unless INGEST_TEST_LOG=1 (or a level) is set, for debugging a failing test. */
 const testLog = process.env.INGEST_TEST_LOG
@@ -92,41 +88,7 @@ export interface IngestHarness {
 }
 
 /** The ticket side: a ticket worker as in production (sticky cache on) and the SMTP sink it sends to. */
-export interface TicketSide {
-  sink: SmtpSink;
-  commands: TicketCommands;
-  taskQueue: string;
-  close(): Promise<void>;
-}
-
-async function startTickets(
-  db: DatabaseHandle,
-  client: Client,
-  connection: NativeConnection,
-  storage: Storage,
-): Promise<TicketSide> {
-  const sink = await startSmtpSink();
-  const mailer = createSmtpMailer(`smtp://${sink.host}:${sink.port}`);
-  const taskQueue = `tickets-${randomUUID()}`;
-  const worker = await createTicketWorker({
-    connection,
-    namespace: 'default',
-    taskQueue,
-    deps: { db, mailer, storage, defaultFrom: SUPPORT_ADDRESS },
-  });
-  const running = worker.run();
-  return {
-    sink,
-    taskQueue,
-    commands: createTicketCommands(client, taskQueue),
-    async close() {
-      worker.shutdown();
-      await running;
-      mailer.close();
-      await sink.stop();
-    },
-  };
-}
+export type TicketSide = Pick<TicketHarness, 'sink' | 'commands' | 'taskQueue' | 'close'>;
 
 export async function startIngestHarness(): Promise<IngestHarness> {
   quietTemporalRuntime();
@@ -138,7 +100,7 @@ export async function startIngestHarness(): Promise<IngestHarness> {
   const connection = await NativeConnection.connect({ address: temporal.address });
   const storageDir = await mkdtemp(path.join(os.tmpdir(), 'insightdesk-ingest-storage-'));
   const storage = createFileStorage(storageDir);
-  const ticketHarness = await startTickets(db, client, connection, storage);
+  const ticketHarness = await startTicketHarness({ db, client, connection, namespace: 'default', storage });
   const pipeline = createIngestPipeline({
     db,
     tickets: ticketHarness.commands,

@@ -4,14 +4,13 @@ import { type Static, Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { uuidFromName } from '../../db/ids.js';
 import { ensureMember } from '../../db/queries/members.js';
-import { findMember } from '../../db/queries/organization-members.js';
+import { isAssignable } from '../../db/queries/organization-members.js';
 import { findVisibleSavedFilter } from '../../db/queries/saved-filters.js';
 import { findTicketDetail, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
 import { listTickets, searchTickets } from '../../db/queries/tickets.js';
 import { describeSla } from '../../workflows/ticket-state.js';
 import type { ApiDeps } from '../app.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
-import { isStaffRole } from '../plugins/auth.js';
 import { authErrors, errors, IdParams, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 import {
   MessageView,
@@ -126,8 +125,7 @@ export function requireOpen<T extends { status: string }>(ticket: T | undefined)
 
 /** Tickets are assigned to the organisation's active agents, admins and owners only. */
 async function requireAssignable(tx: Tx, organizationId: string, userId: string) {
-  const member = await findMember(tx, organizationId, userId);
-  if (!member || !isStaffRole(member.role) || !member.isActive) {
+  if (!(await isAssignable(tx, organizationId, userId))) {
     throw unprocessable('assigneeId must be an active agent of this organisation');
   }
 }

@@ -33,4 +33,10 @@ export function listMembers(db: Queryable, organizationId: string, role?: UserRo
   );
 }
 
+/** Tickets go to the organisation's active agents, admins and owners, never to customers or outsiders. */
+export async function isAssignable(db: Queryable, organizationId: string, userId: string): Promise<boolean> {
+  const member = await findMember(db, organizationId, userId);
+  return Boolean(member?.isActive && member.role !== 'customer');
+}
+
 export type Member = NonNullable<Awaited<ReturnType<typeof findMember>>>;
