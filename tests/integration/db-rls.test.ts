@@ -5,15 +5,20 @@ import type { DatabaseHandle, Tx } from '../../src/db/client.js';
 import { createTicket } from '../../src/db/queries/tickets.js';
 import {
   apiTokens,
+  attachments,
   auditLogs,
   cannedResponses,
   categories,
+  csatSurveys,
   inboundEmails,
   mailboxes,
+  organizationInvitations,
+  organizationSubscriptions,
   outboundEmails,
   savedFilters,
   slaBreaches,
   slaPolicies,
+  subscriptionUsage,
   tags,
   ticketMessages,
 } from '../../src/db/schema/index.js';
@@ -110,6 +115,35 @@ async function seedTenantRows(db: DatabaseHandle, f: OrganizationFixture) {
         targetType: 'mailbox',
       })
       .returning();
+    const attachmentId = randomUUID();
+    await tx.insert(attachments).values({
+      id: attachmentId,
+      organizationId: f.org.id,
+      messageId: message!.id,
+      filename: 'a.txt',
+      mimeType: 'text/plain',
+      sizeBytes: 1,
+      sha256: 'a'.repeat(64),
+      storageKey: `${f.org.id}/${'a'.repeat(64)}`,
+    });
+    const [invitation] = await tx
+      .insert(organizationInvitations)
+      .values({
+        organizationId: f.org.id,
+        email: `new-${randomUUID()}@example.test`,
+        tokenHash: randomUUID(),
+        expiresAt: new Date(Date.now() + 86_400_000),
+      })
+      .returning();
+    const surveyId = randomUUID();
+    await tx
+      .insert(csatSurveys)
+      .values({ id: surveyId, organizationId: f.org.id, ticketId: ticket.id, email: f.customer.email });
+    await tx
+      .insert(organizationSubscriptions)
+      .values({ organizationId: f.org.id, planId: 'free' })
+      .onConflictDoNothing();
+    await tx.insert(subscriptionUsage).values({ organizationId: f.org.id, periodStart: '2026-01-01' });
     const activity = (await tx.execute(
       sql`select id from ticket_activities where ticket_id = ${ticket.id}`,
     )) as unknown as { id: string }[];
@@ -132,6 +166,9 @@ async function seedTenantRows(db: DatabaseHandle, f: OrganizationFixture) {
       breachId: breach!.id,
       activityId: activity[0]!.id,
       membershipId: membership[0]!.id,
+      attachmentId,
+      invitationId: invitation!.id,
+      surveyId,
     };
   });
 }
@@ -282,6 +319,46 @@ const cases: TableCase[] = [
     insert: (f, r) =>
       sql`insert into sla_breaches (organization_id, ticket_id, kind, deadline) values (${f.org.id}, ${r.ticketId}, 'resolution', now())`,
   },
+  {
+    table: 'attachments',
+    key: 'id',
+    id: (_f, r) => r.attachmentId,
+    column: 'filename',
+    insert: (f, r) =>
+      sql`insert into attachments (id, organization_id, message_id, filename, mime_type, size_bytes, sha256, storage_key) values (gen_random_uuid(), ${f.org.id}, ${r.messageId}, 'x', 'x', 1, 'x', 'x/x')`,
+  },
+  {
+    table: 'organization_invitations',
+    key: 'id',
+    id: (_f, r) => r.invitationId,
+    column: 'email',
+    insert: (f) =>
+      sql`insert into organization_invitations (organization_id, email, token_hash, expires_at) values (${f.org.id}, gen_random_uuid() || '@evil.test', gen_random_uuid(), now())`,
+  },
+  {
+    table: 'csat_surveys',
+    key: 'id',
+    id: (_f, r) => r.surveyId,
+    column: 'rating',
+    insert: (f, r) =>
+      sql`insert into csat_surveys (id, organization_id, ticket_id, email) values (gen_random_uuid(), ${f.org.id}, ${r.ticketId}, 'x@evil.test')`,
+  },
+  {
+    table: 'organization_subscriptions',
+    key: 'organization_id',
+    id: (f) => f.org.id,
+    column: 'plan_id',
+    insert: (f) =>
+      sql`insert into organization_subscriptions (organization_id, plan_id) values (${f.org.id}, 'business')`,
+  },
+  {
+    table: 'subscription_usage',
+    key: 'organization_id',
+    id: (f) => f.org.id,
+    column: 'tickets_created',
+    insert: (f) =>
+      sql`insert into subscription_usage (organization_id, period_start) values (${f.org.id}, '2030-01-01')`,
+  },
 ];
 
 const rowsOf = (result: unknown) => result as Record<string, unknown>[];
@@ -367,6 +444,19 @@ describe('row-level security', () => {
       );
       expect(all).toHaveLength(2);
     });
+  });
+
+  it('lets tenants read the plan catalogue but not change it', async () => {
+    const plans = rowsOf(await asA((tx) => tx.execute(sql`select id from subscription_plans`)));
+    expect(plans.map((p) => p.id)).toEqual(expect.arrayContaining(['free', 'team', 'business']));
+    expect(
+      await databaseError(asA((tx) => tx.execute(sql`update subscription_plans set max_agents = null`))),
+    ).toMatch(/permission denied/);
+    expect(
+      await databaseError(
+        asA((tx) => tx.execute(sql`insert into subscription_plans (id, name) values ('evil', 'Evil')`)),
+      ),
+    ).toMatch(/permission denied/);
   });
 
   it('refuses a malformed organisation id before querying', async () => {
