@@ -1,15 +1,18 @@
 // npm run bench:api [-- TICKETS]: seeds TICKETS (default 1,000,000) across 10 organisations, then drives
 // GET /tickets, GET /tickets/search and GET /tickets/:id with 50 concurrent connections (autocannon), and
 // a bare Fastify route returning a constant on the same machine, and prints latency and throughput.
+
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
 import { eq, sql } from 'drizzle-orm';
 import Fastify from 'fastify';
+import { createFileMailer } from '../src/activities/mailer.js';
 import { createFileStorage } from '../src/activities/storage.js';
 import { buildApp } from '../src/api/app.js';
 import { issueApiToken } from '../src/api/auth/tokens.js';
 import { organizations, tickets, userOrganizations, users } from '../src/db/schema/index.js';
+import { createSurveyLinks } from '../src/surveys/signed-links.js';
 import { createTicketCommands } from '../src/temporal/tickets.js';
 import { startBenchServices } from './support.js';
 
@@ -86,6 +89,9 @@ try {
     db,
     tickets: createTicketCommands(new Client({ connection }), 'bench-api'),
     storage: createFileStorage(`${services.dir}/files`),
+    surveyLinks: createSurveyLinks('http://bench.test', 'bench-survey-signing-key-of-32-chars!'),
+    mailer: createFileMailer(`${services.dir}/outbox`),
+    defaultFrom: 'support@bench.test',
   });
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const bare = Fastify();

@@ -17,6 +17,7 @@ import { inboundEmails, mailboxes, organizations, tickets } from '../src/db/sche
 import { createIngestActivities } from '../src/ingest/activities.js';
 import { silentLogger } from '../src/ingest/log.js';
 import { createIngestPipeline } from '../src/ingest/pipeline.js';
+import { createSurveyLinks } from '../src/surveys/signed-links.js';
 import { createIngestWorker, startMailboxReader } from '../src/temporal/ingest-worker.js';
 import { createTicketCommands } from '../src/temporal/tickets.js';
 import { createTicketWorker } from '../src/temporal/worker.js';
@@ -45,7 +46,13 @@ const ticketWorker = await createTicketWorker({
   connection: native,
   namespace: 'default',
   taskQueue: ticketQueue,
-  deps: { db, mailer, storage, defaultFrom: 'support@bench.test' },
+  deps: {
+    db,
+    mailer,
+    storage,
+    defaultFrom: 'support@bench.test',
+    surveyLinks: createSurveyLinks('http://bench.test', 'bench-survey-signing-key-of-32-chars!'),
+  },
   tuning: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 },
 });
 const ticketsRunning = ticketWorker.run();

@@ -16,6 +16,7 @@ import {
   userOrganizations,
   users,
 } from '../src/db/schema/index.js';
+import { createSurveyLinks } from '../src/surveys/signed-links.js';
 import { createTicketCommands } from '../src/temporal/tickets.js';
 import { createTicketWorker } from '../src/temporal/worker.js';
 import { inBatches, percentile, sampleMemory, startBenchServices } from './support.js';
@@ -48,6 +49,7 @@ try {
         mailer,
         storage: createFileStorage(join(services.dir, 'files')),
         defaultFrom: 'support@bench.test',
+        surveyLinks: createSurveyLinks('http://bench.test', 'bench-survey-signing-key-of-32-chars!'),
       },
       tuning: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 },
     });

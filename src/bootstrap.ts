@@ -1,12 +1,17 @@
 // What every entry point needs, built once from the validated config: the database (migrated), a
 // Temporal connection (the local dev server when no address is configured), the mailer and storage.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
+import type { ActivityDeps } from './activities/index.js';
 import { createFileMailer, createSmtpMailer, type Mailer } from './activities/mailer.js';
 import { createFileStorage, type Storage } from './activities/storage.js';
 import { type Config, ConfigError } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
+import { isOutage } from './outage.js';
+import { createSurveyLinks, type SurveyLinks } from './surveys/signed-links.js';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal/dev-server.js';
 
 export interface Infrastructure {
@@ -22,6 +27,7 @@ export interface Infrastructure {
   };
   mailer: Mailer;
   storage: Storage;
+  surveyLinks: SurveyLinks;
   /** Closes everything in reverse order of opening. */
   close(): Promise<void>;
 }
@@ -58,7 +64,7 @@ export async function openInfrastructure(
       poolSize: config.databasePoolSize,
     });
     closers.push(() => db.close());
-    await db.migrate();
+    await whenReachable('database', log, () => db.migrate(), isOutage);
     log(
       config.databaseUrl
         ? 'database: PostgreSQL, migrated'
@@ -80,9 +86,9 @@ export async function openInfrastructure(
       address = devServer.address;
       log(`temporal: local dev server on ${address}${devServer.uiUrl ? `, UI ${devServer.uiUrl}` : ''}`);
     }
-    const connection = await Connection.connect({ address });
+    const connection = await whenReachable('temporal', log, () => Connection.connect({ address }));
     closers.push(() => connection.close());
-    const native = await NativeConnection.connect({ address });
+    const native = await whenReachable('temporal', log, () => NativeConnection.connect({ address }));
     closers.push(() => native.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
 
@@ -99,12 +105,66 @@ export async function openInfrastructure(
       temporal: { address, uiUrl: devServer?.uiUrl, client, native },
       mailer,
       storage: createFileStorage(join(config.dataDir, 'files')),
+      surveyLinks: createSurveyLinks(config.api.publicUrl, await surveySigningKey(config, log)),
       close,
     };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+const START_PATIENCE_MS = 120_000;
+
+/**
+ * Runs `attempt` until it succeeds: a process started while PostgreSQL or Temporal is restarting (a
+ * deploy, a host reboot) waits for it with backoff instead of exiting, and gives up after two minutes.
+ */
+async function whenReachable<T>(
+  what: string,
+  log: (msg: string) => void,
+  attempt: () => Promise<T>,
+  // A connection attempt only fails for want of a server (or a wrong address, found out in two minutes).
+  retryable: (error: unknown) => boolean = () => true,
+): Promise<T> {
+  const giveUpAt = Date.now() + START_PATIENCE_MS;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() + delay > giveUpAt || !retryable(error)) throw error;
+      log(`${what}: not reachable yet (${(error as Error).message}), retrying in ${delay / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** What the ticket activities need from the process's infrastructure. */
+export function activityDeps(infra: Infrastructure): ActivityDeps {
+  return {
+    db: infra.db,
+    mailer: infra.mailer,
+    storage: infra.storage,
+    defaultFrom: infra.config.mail.defaultFrom,
+    surveyLinks: infra.surveyLinks,
+  };
+}
+
+/**
+ * SURVEY_SIGNING_KEY, else a key generated once under DATA_DIR: enough for `npm start` and for
+ * processes sharing a data folder; separate hosts must share SURVEY_SIGNING_KEY.
+ */
+async function surveySigningKey(config: Config, log: (msg: string) => void): Promise<string> {
+  if (config.surveys.signingKey) return config.surveys.signingKey;
+  const path = join(config.dataDir, 'survey-signing-key');
+  const existing = await readFile(path, 'utf8').catch(() => null);
+  if (existing?.trim()) return existing.trim();
+  await mkdir(config.dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64url');
+  // 'wx': when two processes start together, the second keeps the first one's key.
+  await writeFile(path, key, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+  log(`surveys: no SURVEY_SIGNING_KEY, survey links are signed with the key in ${path}`);
+  return (await readFile(path, 'utf8')).trim();
 }
 
 /** Runs `stop` once on SIGINT/SIGTERM, so servers finish requests and workers hand back their tasks. */

@@ -8,7 +8,8 @@ import { loadConfig } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { ensureMember, promoteMember } from './db/queries/members.js';
 import { createOrganization, findOrganizationBySlug } from './db/queries/organizations.js';
-import { mailboxes, users } from './db/schema/index.js';
+import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from './db/queries/subscriptions.js';
+import { mailboxes, type SubscriptionPlan, users } from './db/schema/index.js';
 import { seedDemo } from './demo.js';
 import { createTicketCommands } from './temporal/tickets.js';
 import { describeSla } from './workflows/ticket-state.js';
@@ -23,6 +24,9 @@ const USAGE = `insightdesk <command> [options]
   add-mailbox --org SLUG --address A --imap-host H --imap-user U --imap-password P
               [--imap-port 993] [--imap-insecure] [--folder INBOX]
                                                 connect a support inbox
+  plans                                         list the subscription plans and their limits
+  set-plan SLUG PLAN                            move an organisation to another plan (audited; a plan
+                                                below current usage is allowed, with a warning)
   sla TICKET_ID                                 show a ticket's live SLA clocks
   seed-demo                                     create the demo organisation (once)`;
 
@@ -53,12 +57,17 @@ function required(name: keyof typeof values): string {
   return value.trim();
 }
 
-async function organization(db: DatabaseHandle) {
-  const slug = required('org');
+async function organization(db: DatabaseHandle, slug = required('org')) {
   const org = await findOrganizationBySlug(db.adminDb, slug);
   if (!org) throw new UsageError(`no organisation with slug "${slug}"`);
   return org;
 }
+
+const figure = (limit: number | null) => (limit === null ? 'unlimited' : String(limit));
+const describePlan = (plan: SubscriptionPlan) =>
+  `${plan.id.padEnd(10)} ${plan.name.padEnd(10)} agents ${figure(plan.maxAgents)}, mailboxes ` +
+  `${figure(plan.maxMailboxes)}, tickets per month ${figure(plan.maxTicketsPerMonth)}, ` +
+  `${(plan.priceCentsPerMonth / 100).toFixed(2)} per month`;
 
 async function printToken(db: DatabaseHandle, organizationId: string, userId: string, name: string) {
   const { token } = await db.withTenant({ organizationId, userId }, (tx) =>
@@ -124,6 +133,27 @@ const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
     );
     console.log(`mailbox ${mailbox!.address} added (${mailbox!.id}); the ingest process picks it up`);
   },
+  async plans(db) {
+    for (const plan of await listPlans(db.adminDb)) console.log(describePlan(plan));
+  },
+  async 'set-plan'(db) {
+    const [, slug, planId] = positionals;
+    if (!slug || !planId) throw new UsageError('set-plan needs an organisation slug and a plan id');
+    const org = await organization(db, slug);
+    const plan = await findPlan(db.adminDb, planId);
+    if (!plan) {
+      const known = (await listPlans(db.adminDb)).map((p) => p.id).join(', ');
+      throw new UsageError(`no plan "${planId}" (plans: ${known})`);
+    }
+    // The operator has no user account: the audit entry's actor is null.
+    const { before, warnings } = await changeOrganizationPlan(db.adminDb, {
+      organizationId: org.id,
+      plan,
+      actorId: null,
+    });
+    for (const warning of warnings) console.warn(`warning: ${warning}`);
+    console.log(`${org.slug} moved from the ${before.name} plan to the ${plan.name} plan`);
+  },
   async sla() {
     const ticketId = positionals[1];
     if (!ticketId) throw new UsageError('sla needs a ticket id');
@@ -169,9 +199,14 @@ try {
   await db.migrate();
   await commands[command]!(db);
 } catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(`error: ${error.message}\n\n${USAGE}`);
-  process.exitCode = 2;
+  if (error instanceof PlanLimitError) {
+    console.error(`error: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  }
 } finally {
   await db.close();
 }

@@ -69,6 +69,10 @@ const envSchema = z.object({
   API_TRUST_PROXY: z.stringbool().default(false),
   API_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
   API_LOGIN_TOKEN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+  SURVEY_SIGNING_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -157,8 +161,16 @@ export interface Config {
     loginRateLimit: number;
     /** Lifetime of the tokens that password login issues. */
     loginTokenDays: number;
+    /** How long an emailed invitation can be accepted. */
+    invitationTtlHours: number;
     /** Secret of `POST /inbound`; the route is off without it. */
     inboundSecret: string | undefined;
+    /** Where customers and invitees reach the API (links in emails), without a trailing slash. */
+    publicUrl: string;
+  };
+  surveys: {
+    /** Signs survey links; undefined means a key generated once under dataDir (one host only). */
+    signingKey: string | undefined;
   };
 }
 
@@ -206,7 +218,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustProxy: e.API_TRUST_PROXY,
       loginRateLimit: e.API_LOGIN_RATE_LIMIT,
       loginTokenDays: e.API_LOGIN_TOKEN_DAYS,
+      invitationTtlHours: e.INVITATION_TTL_HOURS,
       inboundSecret: e.INBOUND_SECRET,
+      publicUrl: (e.PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`).replace(/\/+$/, ''),
     },
+    surveys: { signingKey: e.SURVEY_SIGNING_KEY },
   };
 }

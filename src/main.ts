@@ -1,7 +1,7 @@
 // `npm start`: the whole helpdesk in one process. With no configuration it runs on embedded PostgreSQL
 // (PGlite) and a local Temporal dev server; with DATABASE_URL and TEMPORAL_ADDRESS it uses those.
 import { startApiServer } from './api/server.js';
-import { onShutdown, openInfrastructure } from './bootstrap.js';
+import { activityDeps, onShutdown, openInfrastructure } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { seedDemo } from './demo.js';
 import { startIngest } from './temporal/ingest-worker.js';
@@ -16,7 +16,7 @@ const worker = await createTicketWorker({
   connection: infra.temporal.native,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  deps: { db: infra.db, mailer: infra.mailer, storage: infra.storage, defaultFrom: config.mail.defaultFrom },
+  deps: activityDeps(infra),
 });
 const workerDone = worker.run();
 const ingest = await startIngest({

@@ -1,6 +1,6 @@
 // `npm run worker`: a Temporal worker for ticket workflows and their activities. Run as many as needed;
 // Temporal spreads the tasks over them.
-import { onShutdown, openInfrastructure } from './bootstrap.js';
+import { activityDeps, onShutdown, openInfrastructure } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { createTicketWorker } from './temporal/worker.js';
 
@@ -10,7 +10,7 @@ const worker = await createTicketWorker({
   connection: infra.temporal.native,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  deps: { db: infra.db, mailer: infra.mailer, storage: infra.storage, defaultFrom: config.mail.defaultFrom },
+  deps: activityDeps(infra),
 });
 onShutdown(async () => {
   worker.shutdown();

@@ -8,6 +8,7 @@ import {
   userOrganizations,
   users,
 } from '../db/schema/index.js';
+import type { SurveyLinks } from '../surveys/signed-links.js';
 import { DEFAULT_SLA_TIMES, type TicketPriority } from '../workflows/sla-defaults.js';
 import type { SlaPolicyContext } from '../workflows/ticket-state.js';
 import type { Mailer } from './mailer.js';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   storage: Storage;
   /** Sender for organisations without a mailbox. */
   defaultFrom: string;
+  /** Signs the links of satisfaction surveys. */
+  surveyLinks: SurveyLinks;
 }
 
 const DEFAULT_AUTO_CLOSE_DAYS = 7;

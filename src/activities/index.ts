@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './context.js';
 import { createMailActivities } from './mail.js';
 import { createSlaActivities } from './sla.js';
+import { createSurveyActivities } from './surveys.js';
 import { createTicketActivities } from './tickets.js';
 
 export type { ActivityDeps } from './context.js';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTicketActivities(deps),
     ...createSlaActivities(deps),
     ...createMailActivities(deps),
+    ...createSurveyActivities(deps),
   };
 }
 

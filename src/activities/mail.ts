@@ -1,21 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import { countEmail } from '../db/queries/subscriptions.js';
 import { outboundEmails } from '../db/schema/index.js';
 import type { ActivityDeps } from './context.js';
 import { PermanentMailError } from './mailer.js';
 
+/** Runs `fn` up to 6 times, 0.5 s apart and doubling (about 15 s in all); rethrows the last failure. */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1, delay = 500; ; attempt++, delay *= 2) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 6) throw error;
+      await sleep(delay);
+    }
+  }
+}
+
 export function createMailActivities({ db, mailer, storage }: ActivityDeps) {
+  /** Updates a mail not yet sent; the one update that marks it sent also counts it in the month's usage. */
   const mark = (
     organizationId: string,
     outboundId: string,
     set: Partial<typeof outboundEmails.$inferInsert>,
   ) =>
-    db.withTenant({ organizationId }, (tx) =>
-      tx
+    db.withTenant({ organizationId }, async (tx) => {
+      const [updated] = await tx
         .update(outboundEmails)
         .set({ ...set, attempts: sql`${outboundEmails.attempts} + 1` })
-        .where(and(eq(outboundEmails.id, outboundId), eq(outboundEmails.organizationId, organizationId))),
-    );
+        .where(
+          and(
+            eq(outboundEmails.id, outboundId),
+            eq(outboundEmails.organizationId, organizationId),
+            ne(outboundEmails.status, 'sent'),
+          ),
+        )
+        .returning({ status: outboundEmails.status });
+      if (updated?.status === 'sent') await countEmail(tx, organizationId, 'outbound');
+    });
 
   return {
     /**
@@ -66,7 +89,11 @@ export function createMailActivities({ db, mailer, storage }: ActivityDeps) {
           throw ApplicationFailure.create({ message: String((error as Error).message), nonRetryable: true });
         throw error;
       }
-      await mark(organizationId, outboundId, { status: 'sent', sentAt: new Date(), lastError: null });
+      // The mail is out: failing now would send it again on the activity's retry, so a database hiccup
+      // (a PostgreSQL restart drops the pooled connections) is retried here first.
+      await retrying(() =>
+        mark(organizationId, outboundId, { status: 'sent', sentAt: new Date(), lastError: null }),
+      );
     },
   };
 }

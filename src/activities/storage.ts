@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -11,6 +11,9 @@ export interface Storage {
   /** A stream of the stored bytes, or null when the key is unknown. */
   open(key: string): Promise<{ stream: Readable; size: number } | null>;
 }
+
+/** The content hash a key names: keys are content-addressed, `<scope>/<sha256>`. */
+export const sha256OfStorageKey = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 
 const SAFE_SEGMENT = /^[A-Za-z0-9_-]+$/;
 
@@ -31,8 +34,10 @@ export function createFileStorage(root: string): Storage {
       const key = `${scope}/${sha256}`;
       const path = pathOf(key);
       await mkdir(dirname(path), { recursive: true });
-      // Write then rename: a crash never leaves a half-written file under the final name.
-      const tmp = join(dirname(path), `.${sha256}.${process.pid}.tmp`);
+      // Write then rename: a crash never leaves a half-written file under the final name. The temporary
+      // name is unique per write: two emails carrying the same file at once must not share (and so
+      // rename away) each other's temporary file.
+      const tmp = join(dirname(path), `.${sha256}.${randomUUID()}.tmp`);
       await writeFile(tmp, data);
       await rename(tmp, path);
       return { key, sha256, size: data.length };

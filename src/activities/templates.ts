@@ -1,4 +1,5 @@
 // The words of the emails InsightDesk sends. Pure: data in, subject and text out.
+import type { UserRole } from '../db/schema/index.js';
 import { buildReplySubject } from '../ingest/threading.js';
 import type { SlaKind } from '../workflows/ticket-state.js';
 
@@ -54,6 +55,25 @@ export function replyMail(t: TicketFacts, content: string): MailContent {
   return { subject: buildReplySubject(t.ticketNumber, t.title), text: content };
 }
 
+export function surveyMail(t: TicketFacts, link: string): MailContent {
+  return {
+    subject: `How did we do? [#${t.ticketNumber}] ${t.title}`,
+    text: [
+      `Hello ${t.customer.name},`,
+      '',
+      `ticket #${t.ticketNumber} "${t.title}" was resolved. Would you tell us how satisfied you are, on a scale from 1 to 5?`,
+      '',
+      link,
+      '',
+      'The link works once and takes a few seconds. Thank you!',
+      '',
+      `${t.organizationName} support`,
+    ].join('\n'),
+    // An automatic message: auto-responders must not answer it (RFC 3834).
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
+
 const people = (t: TicketFacts) => [
   `Customer: ${t.customer.name} <${t.customer.email}>`,
   `Assignee: ${t.assignee ? `${t.assignee.name} <${t.assignee.email}>` : 'nobody'}`,
@@ -84,6 +104,47 @@ export function warningMail(t: TicketFacts, kind: SlaKind, deadline: Date, leftM
       `Ticket: #${t.ticketNumber} ${t.title}`,
       ...people(t),
       `Deadline: ${deadline.toISOString()} (in ${formatDuration(leftMs)})`,
+    ].join('\n'),
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
+
+export interface InvitationFacts {
+  organizationName: string;
+  inviterName: string;
+  role: UserRole;
+  /** The secret itself: this email is the only place it is ever written. */
+  token: string;
+  expiresAt: Date;
+  /** Where the API is reached, e.g. `https://helpdesk.example.com`. */
+  apiUrl: string;
+}
+
+const roleNames: Record<UserRole, string> = {
+  customer: 'a customer',
+  agent: 'an agent',
+  admin: 'an admin',
+  owner: 'an owner',
+};
+
+export function invitationMail(i: InvitationFacts): MailContent {
+  const body = JSON.stringify({ token: i.token, name: 'Your Name', password: 'optional, 10+ characters' });
+  return {
+    subject: `${i.inviterName} invited you to ${i.organizationName} on InsightDesk`,
+    text: [
+      'Hello,',
+      '',
+      `${i.inviterName} invited you to join ${i.organizationName} on InsightDesk as ${roleNames[i.role]}.`,
+      '',
+      `Your invitation token: ${i.token}`,
+      '',
+      'To accept, send it with your name (and a password, if you want to log in with one) to the API;',
+      'the answer holds your first API token:',
+      '',
+      `  curl -X POST ${i.apiUrl}/invitations/accept -H 'Content-Type: application/json' \\`,
+      `       -d '${body}'`,
+      '',
+      `The token works once, until ${i.expiresAt.toISOString()}. If you did not expect this invitation, ignore this email.`,
     ].join('\n'),
     headers: { 'Auto-Submitted': 'auto-generated' },
   };

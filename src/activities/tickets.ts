@@ -2,17 +2,21 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
+import { recordMessageAttachments } from '../db/queries/attachments.js';
+import { recordInboundEmail } from '../db/queries/inbound-emails.js';
 import { isAssignable } from '../db/queries/organization-members.js';
 import {
   assignTicketWithActivity,
+  changeTicketCategory,
   changeTicketPriority,
   changeTicketStatus,
   createTicket,
+  findCategory,
   findTicket,
   recordActivity,
   setTicketTags,
 } from '../db/queries/tickets.js';
-import { inboundEmails, type Ticket, ticketMessages, tickets } from '../db/schema/index.js';
+import { organizations, type Ticket, ticketMessages, tickets } from '../db/schema/index.js';
 import type {
   AgentReplyInput,
   ChangeResult,
@@ -44,10 +48,25 @@ async function recordInbound(
   inbound: InboundRecord,
   outcome: 'ticket_created' | 'message_added',
 ) {
-  await tx
-    .insert(inboundEmails)
-    .values({ organizationId, ticketId, outcome, ...inbound })
-    .onConflictDoNothing({ target: [inboundEmails.organizationId, inboundEmails.messageKey] });
+  await recordInboundEmail(tx, { organizationId, ticketId, outcome, ...inbound });
+}
+
+/**
+ * Inserts a message of the organisation's ticket with its files recorded in `attachments`, in the
+ * caller's transaction. An email already stored on the ticket is not stored again: undefined.
+ */
+async function insertMessage(
+  tx: Tx,
+  organizationId: string,
+  values: typeof ticketMessages.$inferInsert,
+): Promise<string | undefined> {
+  const [inserted] = await tx
+    .insert(ticketMessages)
+    .values(values)
+    .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] })
+    .returning({ id: ticketMessages.id });
+  if (inserted) await recordMessageAttachments(tx, organizationId, inserted.id, values.attachments ?? []);
+  return inserted?.id;
 }
 
 export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
@@ -76,7 +95,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             });
           }
           if (input.message) {
-            await tx.insert(ticketMessages).values({
+            await insertMessage(tx, input.organizationId, {
               ticketId: ticket.id,
               senderId: input.createdById ?? input.customerId,
               content: input.message.content,
@@ -176,7 +195,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             })),
           });
         }
-        await tx.insert(ticketMessages).values({
+        await insertMessage(tx, organizationId, {
           id: messageId,
           ticketId,
           senderId: input.authorId,
@@ -208,22 +227,18 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
       const { organizationId, ticketId, message } = input;
       return db.withTenant({ organizationId }, async (tx) => {
         await requireTicket(tx, organizationId, ticketId);
-        const [inserted] = await tx
-          .insert(ticketMessages)
-          .values({
-            ticketId,
-            senderId: message.senderId,
-            content: message.content,
-            originalContent: message.originalContent ?? null,
-            contentHtml: message.contentHtml ?? null,
-            emailMessageId: message.emailMessageId ?? null,
-            attachments: message.attachments ?? [],
-          })
-          .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] })
-          .returning({ id: ticketMessages.id });
+        const insertedId = await insertMessage(tx, organizationId, {
+          ticketId,
+          senderId: message.senderId,
+          content: message.content,
+          originalContent: message.originalContent ?? null,
+          contentHtml: message.contentHtml ?? null,
+          emailMessageId: message.emailMessageId ?? null,
+          attachments: message.attachments ?? [],
+        });
         if (message.inbound)
           await recordInbound(tx, organizationId, ticketId, message.inbound, 'message_added');
-        if (!inserted) {
+        if (!insertedId) {
           const [existing] = await tx
             .select({ id: ticketMessages.id })
             .from(ticketMessages)
@@ -237,10 +252,10 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         }
         await tx.update(tickets).set({ updatedAt: new Date() }).where(eq(tickets.id, ticketId));
         await recordActivity(tx, ticketId, message.senderId, 'message_added', {
-          messageId: inserted.id,
+          messageId: insertedId,
           reason: 'customer',
         });
-        return { messageId: inserted.id, duplicate: false };
+        return { messageId: insertedId, duplicate: false };
       });
     },
 
@@ -255,6 +270,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         let ticket = await requireTicket(tx, organizationId, ticketId);
         const actor = changes.actorId;
         let policy: ChangeResult['policy'];
+        const resolved = changes.status === 'resolved' && ticket.status !== 'resolved';
         if (changes.status && changes.status !== ticket.status) {
           const error = transitionError(ticket.status, changes.status);
           if (error) throw invalid(error);
@@ -269,16 +285,32 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           ticket = (await assignTicketWithActivity(tx, organizationId, ticketId, changes.assigneeId, actor))!;
         }
         if (changes.tags) ticket = (await setTicketTags(tx, organizationId, ticketId, changes.tags, actor))!;
+        if (changes.categoryId !== undefined && changes.categoryId !== ticket.categoryId) {
+          if (changes.categoryId !== null && !(await findCategory(tx, organizationId, changes.categoryId)))
+            throw invalid('categoryId must be a category of this organisation');
+          ticket = (await changeTicketCategory(tx, organizationId, ticketId, changes.categoryId, actor))!;
+        }
+        const surveyDelayMinutes = resolved ? await surveyDelay(tx, organizationId) : undefined;
         return {
           ticketId,
           ticketNumber: ticket.ticketNumber,
           status: ticket.status,
           priority: ticket.priority,
           policy,
+          ...(surveyDelayMinutes === undefined ? {} : { surveyDelayMinutes }),
         };
       });
     },
   };
+}
+
+/** Minutes from resolving to the satisfaction survey, read when resolving so a settings change applies at once. */
+async function surveyDelay(tx: Tx, organizationId: string): Promise<number | undefined> {
+  const [org] = await tx
+    .select({ settings: organizations.settings })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  return org?.settings?.satisfactionSurvey?.delayMinutes;
 }
 
 async function requireAgent(tx: Tx, organizationId: string, userId: string) {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Mailer } from '../activities/mailer.js';
 import type { Storage } from '../activities/storage.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { SurveyLinks } from '../surveys/signed-links.js';
 import type { TicketCommands } from '../temporal/tickets.js';
 import { authenticate, setupTenantContext } from './plugins/auth.js';
-import { setupErrorHandling } from './plugins/errors.js';
+import { answerFrameworkError, setupErrorHandling } from './plugins/errors.js';
+import { refuseNulCharacters } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { attachmentRoutes } from './routes/attachments.js';
@@ -15,12 +18,16 @@ import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { categoryRoutes } from './routes/categories.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { type InboundOptions, inboundRoutes } from './routes/inbound.js';
+import { type InvitationOptions, invitationAcceptRoutes, invitationRoutes } from './routes/invitations.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
+import { organizationRoutes } from './routes/organization.js';
 import { savedFilterRoutes } from './routes/saved-filters.js';
 import { slaPolicyRoutes } from './routes/sla-policies.js';
 import { statsRoutes } from './routes/stats.js';
+import { subscriptionRoutes } from './routes/subscription.js';
+import { surveyRoutes } from './routes/surveys.js';
 import { tagRoutes } from './routes/tags.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -31,6 +38,12 @@ export interface ApiDeps {
   db: DatabaseHandle;
   tickets: TicketCommands;
   storage: Storage;
+  /** Verifies the signed links of satisfaction surveys (the same keys the worker signs with). */
+  surveyLinks: SurveyLinks;
+  /** The API's own mail (invitations): the transport the worker delivers the outbox with. */
+  mailer: Mailer;
+  /** Sender for organisations without a mailbox of their own. */
+  defaultFrom: string;
 }
 
 export interface ApiOptions extends ApiDeps {
@@ -42,9 +55,12 @@ export interface ApiOptions extends ApiDeps {
   login?: Partial<LoginOptions>;
   /** Enables `POST /inbound` (raw emails from a provider's webhook), guarded by its own secret. */
   inbound?: InboundOptions;
+  /** How long invitations last and the API address their email shows (config: INVITATION_TTL_HOURS, PUBLIC_URL). */
+  invitations?: Partial<InvitationOptions>;
 }
 
 const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, tokenDays: 30 };
+const DEFAULT_INVITATIONS: InvitationOptions = { ttlHours: 168, apiUrl: 'http://127.0.0.1:3000' };
 
 // Belt and braces: the default serializers log no headers or bodies, but a debug log of a request
 // object must not print a token or a password either.
@@ -66,7 +82,15 @@ function loggerOptions(logger: ApiOptions['logger']): FastifyServerOptions['logg
 
 /** The agents' API as a Fastify instance: `listen` it, or `inject` requests in tests. */
 export async function buildApp(options: ApiOptions) {
-  const deps: ApiDeps = { db: options.db, tickets: options.tickets, storage: options.storage };
+  const deps: ApiDeps = {
+    db: options.db,
+    tickets: options.tickets,
+    storage: options.storage,
+    surveyLinks: options.surveyLinks,
+    mailer: options.mailer,
+    defaultFrom: options.defaultFrom,
+  };
+  const login = { ...DEFAULT_LOGIN, ...options.login };
   const app = Fastify({
     logger: loggerOptions(options.logger),
     trustProxy: options.trustProxy ?? false,
@@ -75,9 +99,11 @@ export async function buildApp(options: ApiOptions) {
     genReqId: () => randomUUID(),
     // Unknown fields are refused with their name rather than silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   setupErrorHandling(app);
+  refuseNulCharacters(app);
   setupTenantContext(app, options.db);
   app.addSchema(ErrorResponse);
   app.addHook('onSend', async (request, reply) => {
@@ -88,7 +114,9 @@ export async function buildApp(options: ApiOptions) {
   await registerRateLimit(app);
 
   await app.register(healthRoutes, { db: options.db, checks: options.checks });
-  await app.register(loginRoutes, { db: options.db, login: { ...DEFAULT_LOGIN, ...options.login } });
+  await app.register(loginRoutes, { db: options.db, login });
+  await app.register(invitationAcceptRoutes, { db: options.db, login });
+  await app.register(surveyRoutes, deps);
   if (options.inbound) await app.register(inboundRoutes, { db: options.db, inbound: options.inbound });
 
   // Everything else needs a bearer token; the hook also enforces each route's minimumRole.
@@ -112,9 +140,15 @@ export async function buildApp(options: ApiOptions) {
       memberRoutes,
       tokenRoutes,
       auditLogRoutes,
+      organizationRoutes,
+      subscriptionRoutes,
     ]) {
       await authenticated.register(routes, deps);
     }
+    await authenticated.register(invitationRoutes, {
+      ...deps,
+      invitations: { ...DEFAULT_INVITATIONS, ...options.invitations },
+    });
   });
   return app;
 }

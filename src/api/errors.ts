@@ -1,3 +1,5 @@
+import type { PlanLimitError } from '../db/queries/subscriptions.js';
+
 /**
  * An error the API answers with its own status and a stable `code`; the errors plugin turns it into
  * `{ error: { code, message, details? } }`.
@@ -32,6 +34,10 @@ export const forbidden = (message: string) => new ApiError(403, 'forbidden', mes
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 
 export const conflict = (message: string) => new ApiError(409, 'conflict', message);
+
+/** The plan's limit, named in the message; details: `{ limit, plan, allowed, current }`. */
+export const planLimitExceeded = (error: PlanLimitError) =>
+  new ApiError(402, 'plan_limit_exceeded', error.message, error.details);
 
 /** Well-formed input that refers to something unusable (an assignee who is not an agent, …). */
 export const unprocessable = (message: string, details?: unknown) =>

@@ -2,7 +2,10 @@ import type { Infrastructure } from '../bootstrap.js';
 import { createTicketCommands } from '../temporal/tickets.js';
 import { type ApiOptions, buildApp } from './app.js';
 
-export type ApiInfrastructure = Pick<Infrastructure, 'config' | 'db' | 'storage'> & {
+export type ApiInfrastructure = Pick<
+  Infrastructure,
+  'config' | 'db' | 'storage' | 'surveyLinks' | 'mailer'
+> & {
   temporal: Pick<Infrastructure['temporal'], 'client'>;
 };
 
@@ -17,6 +20,10 @@ export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOpti
     db: infra.db,
     tickets: createTicketCommands(infra.temporal.client, config.temporal.taskQueue),
     storage: infra.storage,
+    surveyLinks: infra.surveyLinks,
+    mailer: infra.mailer,
+    defaultFrom: config.mail.defaultFrom,
+    invitations: { ttlHours: config.api.invitationTtlHours, apiUrl: config.api.publicUrl },
     logger: { level: config.logLevel },
     trustProxy: config.api.trustProxy,
     inbound,

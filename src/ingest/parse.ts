@@ -55,7 +55,9 @@ export type ParseProblem =
   | 'missing Subject'
   | 'invalid charset'
   | 'html conversion failed'
-  | 'html too large';
+  | 'html too large'
+  /** Malformed MIME of which no text, HTML or attachment could be recovered: only the raw email has it. */
+  | 'unreadable body';
 
 export interface InboundEmail {
   /** Normalised (no angle brackets, lowercase domain) or `sha256:<hex of raw bytes>` when absent. */
@@ -175,7 +177,7 @@ export async function parseInboundEmail(raw: Buffer, limits: ParseLimits): Promi
     else date = d;
   }
 
-  const subject = mail.subject ?? '';
+  const subject = singleLine(mail.subject ?? '');
   if (headers.subject === undefined) problems.add('missing Subject');
 
   let textBody = mail.text ?? fallbackText;
@@ -200,6 +202,15 @@ export async function parseInboundEmail(raw: Buffer, limits: ParseLimits): Promi
       ? messageIdsInHeaderLines(raw.subarray(bodyOffset, bodyOffset + 4 * 1024 * 1024).toString('latin1'))
       : []),
   ]).filter((id) => id !== messageId);
+
+  if (
+    problems.has('malformed MIME') &&
+    textBody.trim() === '' &&
+    html === null &&
+    attachments.length === 0 &&
+    rejectedAttachments.length === 0
+  )
+    problems.add('unreadable body');
 
   const email: InboundEmail = {
     messageId,
@@ -257,6 +268,21 @@ export function parseMessageIdList(value: string): string[] {
   return dedupe(tokens.map(normalizeMessageId).filter((id): id is string => id !== null));
 }
 
+/**
+ * A decoded header value (subject, display name) as the one line a header is: encoded-words can smuggle
+ * CR, LF, NUL and other controls in, which would break a title or a name, or inject header lines into
+ * mail built from them. Every control character and line separator becomes a space; runs collapse.
+ */
+export function singleLine(value: string): string {
+  return (
+    value
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we remove
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
+}
+
 /** A filename safe to store and to offer for download; `attachment-N` when nothing usable remains. */
 export function sanitizeFilename(name: string | undefined, index: number): string {
   const fallback = `attachment-${index}`;
@@ -265,7 +291,7 @@ export function sanitizeFilename(name: string | undefined, index: number): strin
   let clean = base
     .normalize('NFC')
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we remove
-    .replace(/[\u0000-\u001f\u007f<>:"|?*\u202a-\u202e\u2066-\u2069]/g, '_')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029<>:"|?*\u202a-\u202e\u2066-\u2069]/g, '_')
     .replace(/\s+/g, ' ')
     .replace(/^[\s.]+|[\s.]+$/g, '');
   if (/^(?:con|prn|aux|nul|com\d|lpt\d)(?:\.|$)/i.test(clean)) clean = `_${clean}`;
@@ -354,7 +380,7 @@ function flattenAddresses(obj: AddressObject | AddressObject[] | undefined): Inb
     for (const v of o?.value ?? []) {
       for (const a of v.group ?? [v]) {
         const address = (a.address ?? '').trim().toLowerCase();
-        if (/^[^\s@]+@[^\s@]+$/.test(address)) out.push({ address, name: (a.name ?? '').trim() });
+        if (/^[^\s@]+@[^\s@]+$/.test(address)) out.push({ address, name: singleLine(a.name ?? '') });
       }
     }
   }

@@ -7,6 +7,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Storage } from '../activities/storage.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
+import { recordInboundEmail } from '../db/queries/inbound-emails.js';
 import { recordActivity } from '../db/queries/tickets.js';
 import {
   type Attachment,
@@ -155,12 +156,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     organizationId: string,
     values: Omit<typeof inboundEmails.$inferInsert, 'organizationId'>,
   ): Promise<void> {
-    await db.withTenant({ organizationId }, (tx) =>
-      tx
-        .insert(inboundEmails)
-        .values({ organizationId, ...values })
-        .onConflictDoNothing({ target: [inboundEmails.organizationId, inboundEmails.messageKey] }),
-    );
+    await db.withTenant({ organizationId }, (tx) => recordInboundEmail(tx, { organizationId, ...values }));
   }
 
   async function quarantine(
@@ -253,7 +249,8 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   ): Promise<Attachment[]> {
     const stored: Attachment[] = [];
     for (const [index, part] of email.attachments.entries()) {
-      const { key } = await storage.put('attachments', part.content);
+      // Under the organisation's scope: its identical files share one copy, never another organisation's.
+      const { key } = await storage.put(organizationId, part.content);
       // Derived from the email, so a repeat describes the same attachment with the same id.
       const id = uuidFromName('email-attachment', `${organizationId}:${messageKey}:${index}`);
       stored.push({
@@ -284,9 +281,10 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       (a) =>
         `[Attachment "${clean(a.filename, 300).text}" (${formatSize(a.size)}) was not kept: ${a.reason}]`,
     );
-    if (content.truncated || original.truncated || html?.truncated) {
+    const unreadable = email.problems.includes('unreadable body');
+    if (content.truncated || original.truncated || html?.truncated || unreadable) {
       // The whole email stays available, so nothing the customer wrote is lost.
-      const { key } = await storage.put('attachments', raw);
+      const { key } = await storage.put(organizationId, raw);
       const id = uuidFromName('email-attachment', `${organizationId}:${messageKey}:original`);
       attachments.push({
         id,
@@ -297,7 +295,9 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         storageKey: key,
       });
       notes.push(
-        '[This email was too long to show in full; the complete email is attached as original-email.eml]',
+        unreadable
+          ? '[This email is malformed and its text could not be read; the complete email is attached as original-email.eml]'
+          : '[This email was too long to show in full; the complete email is attached as original-email.eml]',
       );
     }
     const text = notes.length > 0 ? `${content.text}\n\n${notes.join('\n')}`.trim() : content.text;
@@ -342,20 +342,17 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
           });
         }
       }
-      await tx
-        .insert(inboundEmails)
-        .values({
-          organizationId,
-          mailboxId: where.mailboxId,
-          messageKey,
-          fromAddress: email.from?.address ?? null,
-          subject: clean(email.subject, 998).text,
-          outcome: 'bounce',
-          reason: ticketId ? null : 'the bounced email is not one of this organisation’s tickets',
-          ticketId,
-          sizeBytes: sizeColumn(size),
-        })
-        .onConflictDoNothing({ target: [inboundEmails.organizationId, inboundEmails.messageKey] });
+      await recordInboundEmail(tx, {
+        organizationId,
+        mailboxId: where.mailboxId,
+        messageKey,
+        fromAddress: email.from?.address ?? null,
+        subject: clean(email.subject, 998).text,
+        outcome: 'bounce',
+        reason: ticketId ? null : 'the bounced email is not one of this organisation’s tickets',
+        ticketId,
+        sizeBytes: sizeColumn(size),
+      });
     });
     log.info('bounce recorded', { organizationId, messageKey, ticketId });
     return { outcome: 'bounce', messageKey, ticketId };

@@ -106,6 +106,8 @@ export interface TicketChanges {
   /** A user id to assign, null to unassign, absent to leave as is. */
   assigneeId?: string | null;
   tags?: string[];
+  /** A category of the organisation, null to clear, absent to leave as is. */
+  categoryId?: string | null;
   /** Why the system changed it (auto-close, customer reply). */
   reason?: string;
 }
@@ -113,6 +115,15 @@ export interface TicketChanges {
 export interface ChangeResult extends TicketSummary {
   /** The SLA policy of the new priority, when the priority changed. */
   policy?: SlaPolicyContext;
+  /** Minutes until the satisfaction survey, when this change resolved the ticket and surveys are on. */
+  surveyDelayMinutes?: number;
+}
+
+export interface SurveyInput {
+  ticketId: string;
+  organizationId: string;
+  /** ISO instant the survey was due; with the ticket it names the survey, so a retry sends it once. */
+  dueAt: string;
 }
 
 export interface SlaEventInput {

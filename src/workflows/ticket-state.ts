@@ -44,6 +44,11 @@ export interface TicketSlaState {
   clocks: { first_response: ClockState; resolution: ClockState; next_response?: ClockState };
   /** When a resolved ticket closes itself; null unless resolved. */
   autoCloseAt: number | null;
+  /**
+   * When the satisfaction survey goes out: set on resolving when the organisation asks for surveys,
+   * dropped when the ticket is reopened first. Absent in states carried from before surveys existed.
+   */
+  surveyAt?: number | null;
 }
 
 export const SLA_KINDS: readonly SlaKind[] = ['first_response', 'next_response', 'resolution'];
@@ -120,6 +125,8 @@ function settle(c: ClockState, now: number, hours: BusinessHours | null): ClockS
 export function applyStatus(state: TicketSlaState, to: TicketStatus, now: number): TicketSlaState {
   const hours = state.policy.businessHours;
   let next: TicketSlaState = { ...state, status: to, autoCloseAt: null };
+  // A customer who is still waiting is not asked how it went; closing a resolved ticket keeps its survey.
+  if (to === 'open' || to === 'pending') next.surveyAt = null;
   const agentClocks = (fn: (c: ClockState) => ClockState) => {
     for (const kind of AGENT_CLOCKS) next = mapClock(next, kind, fn);
   };
@@ -196,6 +203,20 @@ export function applyPolicy(
   return next;
 }
 
+/** Schedules the satisfaction survey `delayMinutes` after `now` (the moment the ticket was resolved). */
+export function scheduleSurvey(state: TicketSlaState, now: number, delayMinutes: number): TicketSlaState {
+  return { ...state, surveyAt: now + delayMinutes * 60_000 };
+}
+
+export function markSurveySent(state: TicketSlaState): TicketSlaState {
+  return { ...state, surveyAt: null };
+}
+
+/** Whether the workflow still has something to do for its ticket (a closed ticket may owe a survey). */
+export function hasWorkLeft(state: TicketSlaState): boolean {
+  return state.status !== 'closed' || (state.surveyAt ?? null) !== null;
+}
+
 export function markBreached(state: TicketSlaState, kind: SlaKind, now: number): TicketSlaState {
   return mapClock(state, kind, (c) => ({
     ...c,
@@ -235,7 +256,8 @@ export function nextDeadline(state: TicketSlaState): number | null {
 export type DueEvent =
   | { type: 'breach'; kind: SlaKind; deadline: number }
   | { type: 'warning'; kind: SlaKind; deadline: number; at: number }
-  | { type: 'auto_close'; at: number };
+  | { type: 'auto_close'; at: number }
+  | { type: 'survey'; at: number };
 
 /** Events due at `now`, breaches first. */
 export function dueEvents(state: TicketSlaState, now: number): DueEvent[] {
@@ -253,6 +275,8 @@ export function dueEvents(state: TicketSlaState, now: number): DueEvent[] {
   if (state.status === 'resolved' && state.autoCloseAt !== null && state.autoCloseAt <= now) {
     events.push({ type: 'auto_close', at: state.autoCloseAt });
   }
+  const surveyAt = state.surveyAt ?? null;
+  if (surveyAt !== null && surveyAt <= now) events.push({ type: 'survey', at: surveyAt });
   return events;
 }
 
@@ -266,6 +290,7 @@ export function nextWakeUp(state: TicketSlaState): number | null {
     if (warnAt !== null) times.push(warnAt);
   }
   if (state.status === 'resolved' && state.autoCloseAt !== null) times.push(state.autoCloseAt);
+  if (state.surveyAt != null) times.push(state.surveyAt);
   return times.length ? Math.min(...times) : null;
 }
 

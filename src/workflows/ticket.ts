@@ -30,11 +30,14 @@ import {
   applyStatus,
   type DueEvent,
   dueEvents,
+  hasWorkLeft,
   initialSlaState,
   markBreached,
+  markSurveySent,
   markWarned,
   nextDeadline,
   nextWakeUp,
+  scheduleSurvey,
   type TicketSlaState,
   transitionError,
 } from './ticket-state.js';
@@ -155,6 +158,8 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
         let next = current();
         if (result.policy) next = applyPolicy(next, result.priority, result.policy);
         if (result.status !== next.status) next = applyStatus(next, result.status, now);
+        if (result.surveyDelayMinutes !== undefined)
+          next = scheduleSurvey(next, now, result.surveyDelayMinutes);
         state = next;
         summary = {
           ticketId,
@@ -223,6 +228,12 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       summary = { ...(summary as TicketSummary), status: result.status };
       return;
     }
+    if (event.type === 'survey') {
+      const dueAt = new Date(event.at).toISOString();
+      deliver((await tickets.sendSatisfactionSurvey({ ticketId, organizationId, dueAt })).outboundId);
+      state = markSurveySent(current());
+      return;
+    }
     const input = {
       ticketId,
       organizationId,
@@ -240,7 +251,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
   };
 
   const historyLimit = args.historyLimit ?? 2_000;
-  while (current().status !== 'closed') {
+  while (hasWorkLeft(current())) {
     await serialized(async () => {
       for (const event of dueEvents(current(), Date.now())) await handleDue(event);
       const deadline = nextDeadline(current());
@@ -253,7 +264,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
         storedDeadline = deadline;
       }
     });
-    if (current().status === 'closed') break;
+    if (!hasWorkLeft(current())) break;
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > historyLimit) {

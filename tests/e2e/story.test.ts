@@ -14,7 +14,7 @@ import {
   startIngestHarness,
   type TestMailbox,
 } from '../support/ingest-harness.js';
-import { setPolicy } from '../support/ticket-harness.js';
+import { SUPPORT_ADDRESS, setPolicy, TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 
 let h: IngestHarness;
 let app: FastifyInstance;
@@ -29,7 +29,14 @@ beforeAll(async () => {
   await setPolicy(h.db, f, 'medium', 1, 24 * 60);
   mailbox = await h.createMailbox(f.org.id);
   await h.startReader(mailbox.id, taskQueue);
-  app = await buildApp({ db: h.db, tickets: h.tickets.commands, storage: h.storage });
+  app = await buildApp({
+    db: h.db,
+    tickets: h.tickets.commands,
+    storage: h.storage,
+    surveyLinks: TEST_SURVEY_LINKS,
+    mailer: h.tickets.mailer,
+    defaultFrom: SUPPORT_ADDRESS,
+  });
   token = (
     await h.db.withTenant({ organizationId: f.org.id, userId: f.agent.id }, (tx) =>
       issueApiToken(tx, {

@@ -17,7 +17,7 @@ import {
 } from '../../src/db/schema/index.js';
 import { createOrganizationFixture, type OrganizationFixture, openTestDatabase } from '../support/db.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
-import { SUPPORT_ADDRESS, ticketInput } from '../support/ticket-harness.js';
+import { SUPPORT_ADDRESS, TEST_SURVEY_LINKS, ticketInput } from '../support/ticket-harness.js';
 
 // Temporal retries an activity whenever it cannot tell whether the last attempt finished: each of these
 // runs an activity twice (or after a failure) and checks nothing was written or sent twice.
@@ -32,7 +32,13 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   mailer = createSmtpMailer(`smtp://${sink.host}:${sink.port}`);
   storage = createFileStorage(mkdtempSync(join(tmpdir(), 'insightdesk-files-')));
-  acts = createActivities({ db, mailer, storage, defaultFrom: SUPPORT_ADDRESS });
+  acts = createActivities({
+    db,
+    mailer,
+    storage,
+    defaultFrom: SUPPORT_ADDRESS,
+    surveyLinks: TEST_SURVEY_LINKS,
+  });
 });
 afterAll(async () => {
   mailer.close();

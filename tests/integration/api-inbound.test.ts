@@ -1,4 +1,5 @@
 // POST /inbound: mail forwarded by a provider's webhook goes through the same pipeline as IMAP.
+
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   startIngestHarness,
   ticketsOf,
 } from '../support/ingest-harness.js';
+import { SUPPORT_ADDRESS, TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 
 const SECRET = 'inbound-secret-0123456789';
 let h: IngestHarness;
@@ -22,6 +24,9 @@ beforeAll(async () => {
     db: h.db,
     tickets: h.tickets.commands,
     storage: h.storage,
+    surveyLinks: TEST_SURVEY_LINKS,
+    mailer: h.tickets.mailer,
+    defaultFrom: SUPPORT_ADDRESS,
     inbound: { secret: SECRET, pipeline: h.pipeline, maxBytes: 1024 * 1024 },
   });
 }, 120_000);

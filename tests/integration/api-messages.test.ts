@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { recordMessageAttachments } from '../../src/db/queries/attachments.js';
 import { cannedResponses, outboundEmails, ticketMessages } from '../../src/db/schema/index.js';
 import { type ApiFixture, as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
 
@@ -205,13 +206,20 @@ describe('attachments', () => {
     const ticket = await openTicket(f);
     const stored = await h.storage.put(f.org.id, Buffer.from('<svg onload="alert(1)"/>'));
     const id = randomUUID();
-    await h.db.adminDb.insert(ticketMessages).values({
-      ticketId: ticket.id,
-      senderId: ticket.customerId,
-      content: 'Screenshot attached',
-      attachments: [
-        { id, filename: 'shot.svg', url: stored.key, mimeType: 'image/svg+xml', size: stored.size },
-      ],
+    const files = [
+      { id, filename: 'shot.svg', url: stored.key, mimeType: 'image/svg+xml', size: stored.size },
+    ];
+    await h.db.adminDb.transaction(async (tx) => {
+      const [message] = await tx
+        .insert(ticketMessages)
+        .values({
+          ticketId: ticket.id,
+          senderId: ticket.customerId,
+          content: 'Screenshot attached',
+          attachments: files,
+        })
+        .returning();
+      await recordMessageAttachments(tx, f.org.id, message!.id, files);
     });
     const download = await as(h.app, f.tokens.agent).get(`/attachments/${id}`);
     expect(download.statusCode).toBe(200);

@@ -4,6 +4,7 @@ import type { Api } from '../../src/api/app.js';
 import { startApiServer } from '../../src/api/server.js';
 import { loadConfig } from '../../src/config.js';
 import { as, createApiFixture, documentedOperations, errorOf, useApiHarness } from '../support/api.js';
+import { TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 
 const h = useApiHarness();
 
@@ -96,7 +97,7 @@ describe('OpenAPI document', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info.title).toBeTruthy();
     expect(doc.info.version).toBeTruthy();
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth']);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth', 'inboundSecret']);
     const tagNames = new Set(doc.tags.map((t) => t.name));
     const problems: string[] = [];
 
@@ -202,6 +203,8 @@ describe('server', () => {
       config,
       db: h.db,
       storage: h.storage,
+      surveyLinks: TEST_SURVEY_LINKS,
+      mailer: h.tickets.mailer,
       temporal: { client: h.env.client },
     });
     const ready = await fetch(`${server.url}/ready`);

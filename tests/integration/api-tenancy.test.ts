@@ -7,6 +7,7 @@ import {
   cannedResponses,
   categories,
   mailboxes,
+  organizationInvitations,
   savedFilters,
   slaPolicies,
   tags,
@@ -70,6 +71,15 @@ describe('another organisation’s ids', () => {
       .insert(mailboxes)
       .values({ ...org, name: 'Theirs', address: `theirs-${randomUUID()}@example.test` })
       .returning();
+    const [invitation] = await h.db.adminDb
+      .insert(organizationInvitations)
+      .values({
+        ...org,
+        email: `invitee-${randomUUID()}@example.test`,
+        tokenHash: randomUUID(),
+        expiresAt: new Date(Date.now() + 3_600_000),
+      })
+      .returning();
     // Any token of theirs: the fixture made one per member.
     const [token] = await h.db.adminDb
       .select()
@@ -86,6 +96,7 @@ describe('another organisation’s ids', () => {
       mailboxes: mailbox!.id,
       members: theirs.agent.id,
       tokens: token!.id,
+      invitations: invitation!.id,
     };
 
     const withIds = (await documentedOperations(h.app)).filter((o) => o.path.includes('{id}'));
@@ -132,6 +143,13 @@ describe('another organisation’s ids', () => {
     await h.db.adminDb
       .insert(savedFilters)
       .values({ organizationId: theirs.org.id, userId: theirs.agent.id, name: 'T', shared: true });
+    await h.db.adminDb.insert(organizationInvitations).values({
+      organizationId: theirs.org.id,
+      email: `invitee-${randomUUID()}@example.test`,
+      invitedBy: theirs.agent.id,
+      tokenHash: randomUUID(),
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
     for (const url of [
       '/tickets',
       '/canned-responses',
@@ -143,6 +161,7 @@ describe('another organisation’s ids', () => {
       '/mailboxes',
       '/tokens',
       '/members',
+      '/invitations',
     ]) {
       const body = (await as(h.app, mine.tokens.owner).get(url)).body;
       expect(body, url).not.toContain(theirs.org.id);

@@ -1,14 +1,19 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashApiToken } from '../../src/api/auth/tokens.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
+import { getOrganizationPlan } from '../../src/db/queries/subscriptions.js';
 import {
   apiTokens,
+  auditLogs,
+  mailboxes,
+  organizationSubscriptions,
   organizations,
   slaPolicies,
+  subscriptionPlans,
   userOrganizations,
   users,
 } from '../../src/db/schema/index.js';
@@ -78,5 +83,67 @@ describe('operator CLI', () => {
       stderr: expect.stringContaining('--slug is required'),
     });
     await expect(cli('frobnicate')).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('lists the plans and moves an organisation to another with an audit entry, warning below its usage', async () => {
+    const { stdout: plans } = await cli('plans');
+    expect(plans).toMatch(/^free\s+Free\s+agents 5, mailboxes 2, tickets per month 500, 0\.00 per month$/m);
+    expect(plans).toMatch(/^business\s+Business\s+agents unlimited, mailboxes unlimited/m);
+
+    const slug = `plan-${randomUUID().slice(0, 8)}`;
+    await cli('create-org', '--name', 'Plan Co', '--slug', slug);
+    const orgOf = async () =>
+      (await db.adminDb.select().from(organizations).where(eq(organizations.slug, slug)))[0]!;
+    const org = await orgOf();
+    expect((await getOrganizationPlan(db.adminDb, org.id)).id).toBe('free');
+
+    const { stdout } = await cli('set-plan', slug, 'team');
+    expect(stdout).toContain(`${slug} moved from the Free plan to the Team plan`);
+    expect((await orgOf()).plan).toBe('team');
+    expect(await getOrganizationPlan(db.adminDb, org.id)).toMatchObject({ id: 'team', maxAgents: 25 });
+    const [entry] = await db.adminDb
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, org.id), eq(auditLogs.action, 'subscription.plan_changed')));
+    expect(entry).toMatchObject({
+      actorId: null,
+      targetType: 'subscription',
+      targetId: org.id,
+      before: { planId: 'free', maxAgents: 5, maxMailboxes: 2, maxTicketsPerMonth: 500 },
+      after: { planId: 'team', maxAgents: 25, maxMailboxes: 10, maxTicketsPerMonth: 10000 },
+    });
+
+    await db.adminDb
+      .insert(mailboxes)
+      .values(
+        ['a', 'b'].map((box) => ({ organizationId: org.id, name: box, address: `${box}-${slug}@cli.test` })),
+      );
+    const tiny = `test-${randomUUID()}`;
+    await db.adminDb.insert(subscriptionPlans).values({ id: tiny, name: 'Tiny', maxMailboxes: 1 });
+    const downgrade = await cli('set-plan', slug, tiny);
+    expect(downgrade.stderr).toContain(
+      'warning: The Tiny plan allows 1 mailbox; this organisation already has 2',
+    );
+    expect((await orgOf()).plan).toBe(tiny);
+  });
+
+  it('refuses set-plan for an unknown organisation or plan with exit code 2, changing nothing', async () => {
+    const slug = `plan-${randomUUID().slice(0, 8)}`;
+    await cli('create-org', '--name', 'Steady Co', '--slug', slug);
+    await expect(cli('set-plan', 'no-such-org', 'team')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no organisation with slug "no-such-org"'),
+    });
+    await expect(cli('set-plan', slug, 'platinum')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no plan "platinum" \(plans: .*free, .*team/),
+    });
+    await expect(cli('set-plan', slug)).rejects.toMatchObject({ code: 2 });
+    const [org] = await db.adminDb.select().from(organizations).where(eq(organizations.slug, slug));
+    const [subscription] = await db.adminDb
+      .select()
+      .from(organizationSubscriptions)
+      .where(eq(organizationSubscriptions.organizationId, org!.id));
+    expect([org!.plan, subscription!.planId]).toEqual(['free', 'free']);
   });
 });

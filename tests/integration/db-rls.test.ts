@@ -18,7 +18,6 @@ import {
   savedFilters,
   slaBreaches,
   slaPolicies,
-  subscriptionUsage,
   tags,
   ticketMessages,
 } from '../../src/db/schema/index.js';
@@ -139,11 +138,7 @@ async function seedTenantRows(db: DatabaseHandle, f: OrganizationFixture) {
     await tx
       .insert(csatSurveys)
       .values({ id: surveyId, organizationId: f.org.id, ticketId: ticket.id, email: f.customer.email });
-    await tx
-      .insert(organizationSubscriptions)
-      .values({ organizationId: f.org.id, planId: 'free' })
-      .onConflictDoNothing();
-    await tx.insert(subscriptionUsage).values({ organizationId: f.org.id, periodStart: '2026-01-01' });
+    // createTicket counted the ticket: this month's subscription_usage row exists now.
     const activity = (await tx.execute(
       sql`select id from ticket_activities where ticket_id = ${ticket.id}`,
     )) as unknown as { id: string }[];
@@ -344,14 +339,6 @@ const cases: TableCase[] = [
       sql`insert into csat_surveys (id, organization_id, ticket_id, email) values (gen_random_uuid(), ${f.org.id}, ${r.ticketId}, 'x@evil.test')`,
   },
   {
-    table: 'organization_subscriptions',
-    key: 'organization_id',
-    id: (f) => f.org.id,
-    column: 'plan_id',
-    insert: (f) =>
-      sql`insert into organization_subscriptions (organization_id, plan_id) values (${f.org.id}, 'business')`,
-  },
-  {
     table: 'subscription_usage',
     key: 'organization_id',
     id: (f) => f.org.id,
@@ -376,6 +363,11 @@ describe('row-level security', () => {
     db = await openTestDatabase();
     a = await createOrganizationFixture(db, 'Alpha');
     b = await createOrganizationFixture(db, 'Beta');
+    // Subscriptions are the operator's to write (tenants may only read theirs).
+    await db.adminDb
+      .insert(organizationSubscriptions)
+      .values([a, b].map((f) => ({ organizationId: f.org.id, planId: 'free' })))
+      .onConflictDoNothing();
     aRows = await seedTenantRows(db, a);
     bRows = await seedTenantRows(db, b);
   });
@@ -444,6 +436,18 @@ describe('row-level security', () => {
       );
       expect(all).toHaveLength(2);
     });
+  });
+
+  it('lets tenants read their own subscription but not change any', async () => {
+    const own = rowsOf(await asA((tx) => tx.execute(sql`select plan_id from organization_subscriptions`)));
+    expect(own).toHaveLength(1);
+    for (const write of [
+      sql`update organization_subscriptions set plan_id = 'business'`,
+      sql`delete from organization_subscriptions`,
+      sql`insert into organization_subscriptions (organization_id, plan_id) values (${b.org.id}, 'business')`,
+    ]) {
+      expect(await databaseError(asA((tx) => tx.execute(write)))).toMatch(/permission denied/);
+    }
   });
 
   it('lets tenants read the plan catalogue but not change it', async () => {

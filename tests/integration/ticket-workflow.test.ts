@@ -269,6 +269,31 @@ describe('ticket workflow', () => {
     expect(await actionsOf(ticketId)).toContain('priority_changed');
   });
 
+  it('owes a closed ticket’s survey until its delay passed, then sends it once and finishes', async () => {
+    const f = await createOrganizationFixture(db);
+    await setPolicy(db, f, 'high', 60, 120);
+    await db.adminDb
+      .update(organizations)
+      .set({ settings: { autoCloseAfterDays: 1, satisfactionSurvey: { delayMinutes: 2 * 24 * 60 } } })
+      .where(eq(organizations.id, f.org.id));
+    const { ticketId } = await openTicket(f, { priority: 'high' });
+    await h.commands.agentReply(ticketId, { authorId: f.agent.id, content: 'Fixed!', internal: false });
+    await h.commands.change(ticketId, { actorId: f.agent.id, status: 'resolved' });
+
+    await env.sleep(DAY_HOURS(1) + HOUR);
+    await eventually(async () => expect((await ticketRow(ticketId)).status).toBe('closed'));
+    const surveys = () => mailsTo(f.customer.email, /^How did we do\?/);
+    expect(surveys()).toHaveLength(0);
+
+    await env.sleep(DAY_HOURS(1));
+    expect(await env.client.workflow.getHandle(ticketWorkflowId(ticketId)).result()).toMatchObject({
+      status: 'closed',
+    });
+    await eventually(() => expect(surveys()).toHaveLength(1));
+    expect(surveys()[0]!.text).toMatch(/http:\/\/insightdesk\.test\/csat\/[0-9a-f-]{36}\.[\w-]+/);
+    await saveHistory('resolved-closed-surveyed', ticketId);
+  });
+
   it('stops the clocks when resolved, closes after the set days, and a customer reply before that reopens', async () => {
     const f = await createOrganizationFixture(db);
     await setPolicy(db, f, 'high', 60, 120);

@@ -12,7 +12,12 @@ import type { DatabaseHandle } from '../../src/db/client.js';
 import { type UserRole, userOrganizations } from '../../src/db/schema/index.js';
 import { createOrganizationFixture, createUser, type OrganizationFixture, openTestDatabase } from './db.js';
 import { quietTemporalRuntime, startTimeSkippingEnv } from './temporal.js';
-import { startTicketHarness, type TicketHarness } from './ticket-harness.js';
+import {
+  SUPPORT_ADDRESS,
+  startTicketHarness,
+  TEST_SURVEY_LINKS,
+  type TicketHarness,
+} from './ticket-harness.js';
 
 /** The API on real PostgreSQL, a time-skipping Temporal server with a ticket worker, and files in a temp dir. */
 export interface ApiHarness {
@@ -57,6 +62,9 @@ export async function startApiHarness(): Promise<ApiHarness> {
       db,
       tickets: tickets.commands,
       storage,
+      surveyLinks: TEST_SURVEY_LINKS,
+      mailer: tickets.mailer,
+      defaultFrom: SUPPORT_ADDRESS,
       // Tests log in far more often than a person; the limit itself is tested on an app of its own.
       login: { maxPerMinute: 10_000 },
       checks: {

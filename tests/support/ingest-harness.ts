@@ -88,7 +88,7 @@ export interface IngestHarness {
 }
 
 /** The ticket side: a ticket worker as in production (sticky cache on) and the SMTP sink it sends to. */
-export type TicketSide = Pick<TicketHarness, 'sink' | 'commands' | 'taskQueue' | 'close'>;
+export type TicketSide = Pick<TicketHarness, 'sink' | 'mailer' | 'commands' | 'taskQueue' | 'close'>;
 
 export async function startIngestHarness(): Promise<IngestHarness> {
   quietTemporalRuntime();

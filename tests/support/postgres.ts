@@ -23,9 +23,41 @@ export async function startTestCluster(): Promise<{ serverUrl: string; stop(): P
   return {
     serverUrl: stdout.trim(),
     stop: async () => {
-      if (!alreadyRunning) await run('bash', [script, 'stop', clusterDir]);
+      // Another run (a second terminal) may still have its database on the cluster: leave it to that run.
+      if (!alreadyRunning && !(await hasTestDatabases(stdout.trim())))
+        await run('bash', [script, 'stop', clusterDir]);
     },
   };
+}
+
+/**
+ * A cluster of the caller's own under data/test/<name>, for runs that stop and start PostgreSQL under their
+ * processes' feet without disturbing other tests. `start(port)` again after `stop()` brings it back on the
+ * same port, with its data.
+ */
+export function privateCluster(name: string) {
+  const dir = `${repoRoot}data/test/${name}`;
+  const script = `${repoRoot}scripts/pg-cluster.sh`;
+  return {
+    async start(port: number): Promise<string> {
+      return (await run('bash', [script, 'start', dir, String(port)])).stdout.trim();
+    },
+    async stop(): Promise<void> {
+      await run('bash', [script, 'stop', dir]);
+    },
+  };
+}
+
+/** Whether any test run still has its database (`insightdesk_test_<pid>`) on the server. */
+async function hasTestDatabases(serverUrl: string): Promise<boolean> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] =
+      await admin`select count(*)::int as n from pg_database where datname like 'insightdesk\_test\_%'`;
+    return (row?.n ?? 0) > 0;
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Creates a fresh, migrated database on the server and returns its URL. */

@@ -3,21 +3,30 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
-import { createSmtpMailer } from '../../src/activities/mailer.js';
+import { createSmtpMailer, type Mailer } from '../../src/activities/mailer.js';
 import type { Storage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { slaPolicies } from '../../src/db/schema/index.js';
+import { createSurveyLinks } from '../../src/surveys/signed-links.js';
 import { createTicketCommands, type TicketCommands } from '../../src/temporal/tickets.js';
 import { createTicketWorker } from '../../src/temporal/worker.js';
 import type { OpenTicketInput } from '../../src/workflows/contracts.js';
 import type { OrganizationFixture } from './db.js';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 
+/** Signs survey links in tests; the API harness verifies with the same keys. */
+export const TEST_SURVEY_LINKS = createSurveyLinks(
+  'http://insightdesk.test',
+  'test-survey-signing-key-0123456789abcdef',
+);
+
 export const SUPPORT_ADDRESS = 'support@acme.test';
 
 /** A ticket worker on a fresh task queue, against real PostgreSQL and a capturing SMTP server. */
 export interface TicketHarness {
   sink: SmtpSink;
+  /** Delivers to `sink`; the API under test sends its own mail (invitations) with it too. */
+  mailer: Mailer;
   commands: TicketCommands;
   taskQueue: string;
   /** Starts (or restarts) the worker. */
@@ -50,6 +59,7 @@ export async function startTicketHarness(opts: {
 
   const harness: TicketHarness = {
     sink,
+    mailer,
     taskQueue,
     commands: createTicketCommands(opts.client, taskQueue),
     async startWorker() {
@@ -57,7 +67,13 @@ export async function startTicketHarness(opts: {
         connection: opts.connection,
         namespace: opts.namespace,
         taskQueue,
-        deps: { db: opts.db, mailer, storage: opts.storage, defaultFrom: SUPPORT_ADDRESS },
+        deps: {
+          db: opts.db,
+          mailer,
+          storage: opts.storage,
+          defaultFrom: SUPPORT_ADDRESS,
+          surveyLinks: TEST_SURVEY_LINKS,
+        },
         tuning: opts.replayEveryTask ? { maxCachedWorkflows: 0 } : undefined,
       });
       running = worker.run();

@@ -71,6 +71,23 @@ describe('errorBody', () => {
     expect(errorBody(limited).body.error.code).toBe('rate_limited');
   });
 
+  it('answers a PostgreSQL data exception (SQLSTATE 22xxx), wrapped or not, as the caller’s 400', () => {
+    const outOfRange = Object.assign(new Error('value "99999999999" is out of range for type integer'), {
+      code: '22003',
+    });
+    const wrapped = Object.assign(new Error('Failed query: insert into …'), { cause: outOfRange });
+    for (const error of [outOfRange, wrapped]) {
+      expect(errorBody(error)).toEqual({
+        status: 400,
+        body: {
+          error: { code: 'invalid_value', message: 'a value in the request cannot be stored or compared' },
+        },
+      });
+    }
+    const otherSqlState = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    expect(errorBody(otherSqlState).status).toBe(500);
+  });
+
   it('never shows the message of an internal failure', () => {
     const failure = new Error('connection to 10.0.0.5:5432 refused; password authentication failed');
     expect(errorBody(failure)).toEqual({

@@ -8,12 +8,15 @@ import {
   deadlineOf,
   describeSla,
   dueEvents,
+  hasWorkLeft,
   initialSlaState,
   markBreached,
+  markSurveySent,
   markWarned,
   nextDeadline,
   nextWakeUp,
   type SlaPolicyContext,
+  scheduleSurvey,
   transitionError,
 } from '../../src/workflows/ticket-state.js';
 
@@ -181,5 +184,51 @@ describe('ticket SLA state', () => {
     const s = initialSlaState(T0, 'pending', 'medium', policy());
     expect(s.status).toBe('pending');
     expect(deadlineOf(s, 'resolution')).toBeNull();
+  });
+});
+
+describe('satisfaction survey', () => {
+  const resolvedAt = T0 + 30 * MIN;
+  const resolved = () =>
+    scheduleSurvey(
+      applyStatus(
+        applyAgentReply(initialSlaState(T0, 'open', 'low', policy()), T0 + MIN),
+        'resolved',
+        resolvedAt,
+      ),
+      resolvedAt,
+      90,
+    );
+
+  it('falls due the delay after resolving and wakes the workflow for it', () => {
+    const s = resolved();
+    expect(s.surveyAt).toBe(resolvedAt + 90 * MIN);
+    expect(nextWakeUp(s)).toBe(resolvedAt + 90 * MIN);
+    expect(dueEvents(s, resolvedAt + 89 * MIN)).toEqual([]);
+    expect(dueEvents(s, resolvedAt + 90 * MIN)).toEqual([{ type: 'survey', at: resolvedAt + 90 * MIN }]);
+    const sent = markSurveySent(s);
+    expect(dueEvents(sent, resolvedAt + 91 * MIN)).toEqual([]);
+  });
+
+  it('is dropped when the customer reopens the ticket or it waits on them again', () => {
+    for (const to of ['open', 'pending'] as const) {
+      const s = applyStatus(resolved(), to, resolvedAt + 10 * MIN);
+      expect(s.surveyAt).toBeNull();
+      expect(dueEvents(s, resolvedAt + 200 * MIN).filter((e) => e.type === 'survey')).toEqual([]);
+    }
+  });
+
+  it('survives closing, so a closed ticket still owes its survey until it is sent', () => {
+    const closed = applyStatus(resolved(), 'closed', resolvedAt + 5 * MIN);
+    expect(closed.surveyAt).toBe(resolvedAt + 90 * MIN);
+    expect(hasWorkLeft(closed)).toBe(true);
+    expect(hasWorkLeft(markSurveySent(closed))).toBe(false);
+  });
+
+  it('is absent from states carried over from before surveys existed', () => {
+    const carried = applyStatus(initialSlaState(T0, 'open', 'low', policy()), 'closed', T0 + MIN);
+    delete carried.surveyAt;
+    expect(hasWorkLeft(carried)).toBe(false);
+    expect(nextWakeUp(carried)).toBeNull();
   });
 });

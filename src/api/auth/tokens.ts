@@ -10,6 +10,15 @@ const DISPLAY_LENGTH = TOKEN_MARK.length + 8;
 /** Tokens are stored as this hash only: a leaked table does not leak working tokens. */
 export const hashApiToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+// Invitation tokens have their own mark: one is never mistaken for (or tried as) an API token.
+const INVITATION_MARK = 'idi_';
+
+/** A single-use invitation secret and the hash that is all the database keeps of it. */
+export function newInvitationToken() {
+  const token = `${INVITATION_MARK}${randomBytes(32).toString('base64url')}`;
+  return { token, tokenHash: hashApiToken(token) };
+}
+
 export interface IssueTokenInput {
   organizationId: string;
   userId: string;

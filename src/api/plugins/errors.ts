@@ -1,6 +1,8 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PlanLimitError } from '../../db/queries/subscriptions.js';
+import { isOutage } from '../../outage.js';
 import { TicketCommandError } from '../../temporal/tickets.js';
-import { ApiError, type FieldProblem, invalidInput } from '../errors.js';
+import { ApiError, type FieldProblem, invalidInput, planLimitExceeded } from '../errors.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -41,6 +43,20 @@ function fieldProblem(context: string, e: AjvError): FieldProblem {
   return { field: path.join('.'), message: e.message ?? 'is invalid' };
 }
 
+// SQLSTATE class 22 (data exception): a value PostgreSQL cannot store or compare (out of range, an
+// impossible date, text it cannot encode). The request's values are at fault, not the server.
+const SQLSTATE_DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
+
+/** Whether PostgreSQL refused a value, also when Drizzle wraps its error as `cause`. */
+function isDataException(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && SQLSTATE_DATA_EXCEPTION.test(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function errorBody(error: FastifyError | ApiError | Error): { status: number; body: ErrorBody } {
   let problem = error;
   const validation = (error as FastifyError).validation;
@@ -48,6 +64,7 @@ export function errorBody(error: FastifyError | ApiError | Error): { status: num
     const context = (error as FastifyError).validationContext ?? 'request';
     problem = invalidInput(validation.map((e) => fieldProblem(context, e)));
   }
+  if (problem instanceof PlanLimitError) problem = planLimitExceeded(problem);
   if (problem instanceof ApiError) {
     const details = problem.details === undefined ? {} : { details: problem.details };
     return {
@@ -58,6 +75,20 @@ export function errorBody(error: FastifyError | ApiError | Error): { status: num
   // The workflow refused the command: the request was valid, the ticket's state does not allow it.
   if (problem instanceof TicketCommandError) {
     return { status: 409, body: { error: { code: 'conflict', message: problem.message } } };
+  }
+  if (isDataException(problem)) {
+    return {
+      status: 400,
+      body: {
+        error: { code: 'invalid_value', message: 'a value in the request cannot be stored or compared' },
+      },
+    };
+  }
+  if (isOutage(problem)) {
+    return {
+      status: 503,
+      body: { error: { code: 'unavailable', message: 'temporarily unavailable, retry shortly' } },
+    };
   }
   const status = (problem as FastifyError).statusCode ?? 500;
   if (status >= 500) {
@@ -72,12 +103,22 @@ export function errorBody(error: FastifyError | ApiError | Error): { status: num
   };
 }
 
+/**
+ * Fastify's `frameworkErrors`: the router's own refusals (a malformed URL, a path parameter over its length
+ * limit, 414) in the shared shape and as 400, the status every route documents for bad input.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const { status, body } = errorBody(error);
+  return reply.code(status < 500 ? 400 : status).send(body);
+}
+
 /** Every error, thrown anywhere, leaves as `{ error: { code, message, details? } }` with its status. */
 export function setupErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = errorBody(error);
     // Client errors are the client's business; only our own failures are logged with their stack.
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status === 503) reply.header('retry-after', '1');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

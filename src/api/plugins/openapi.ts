@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 
 const API_TAGS = [
   { name: 'health', description: 'Liveness and readiness' },
-  { name: 'auth', description: 'Login and the caller’s own account' },
+  { name: 'auth', description: 'Login, accepting invitations, and the caller’s own account' },
   { name: 'tickets', description: 'Tickets, their messages and changes' },
   { name: 'stats', description: 'Counts and response times' },
   { name: 'canned-responses', description: 'Saved replies with placeholders' },
@@ -12,9 +12,13 @@ const API_TAGS = [
   { name: 'tags', description: 'The tag vocabulary: names and colours (admins write)' },
   { name: 'saved-filters', description: 'Named ticket-list filters, private or shared' },
   { name: 'attachments', description: 'Files attached to messages' },
+  { name: 'subscription', description: 'The organisation’s plan, its limits and this month’s usage' },
+  { name: 'organization', description: 'The organisation’s name and settings (admins write)' },
+  { name: 'surveys', description: 'Satisfaction surveys, answered by customers through their signed link' },
   {
     name: 'admin',
-    description: 'SLA policies, mailboxes, members, tokens and the audit log (admins and owners)',
+    description:
+      'SLA policies, mailboxes, members, invitations, tokens and the audit log (admins and owners)',
   },
 ];
 
@@ -35,7 +39,15 @@ export async function registerOpenApi(app: FastifyInstance) {
       },
       tags: API_TAGS,
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token' } },
+        // Every scheme a route names must be declared here, or building the document throws.
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token' },
+          inboundSecret: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The shared secret of `POST /inbound` (INBOUND_SECRET), not an API token',
+          },
+        },
       },
       security: [{ bearerAuth: [] }],
     },

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { findAttachment } from '../../db/queries/attachments.js';
 import type { ApiDeps } from '../app.js';
 import { notFound } from '../errors.js';
-import { authErrors, errors } from '../schemas/common.js';
+import { authErrors, errors, IdParams } from '../schemas/common.js';
 
 /** RFC 6266: an ASCII fallback plus the exact UTF-8 name. */
 function contentDisposition(filename: string): string {
@@ -19,11 +19,13 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
       schema: {
         tags: ['attachments'],
         summary: 'Download a file attached to a message of this organisation',
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+        params: IdParams,
         response: {
           200: Type.Unsafe<Readable>({
-            description: 'The file, as an attachment (never rendered inline)',
-            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            description:
+              'The file, as an attachment (never rendered inline), with the media type it was stored with ' +
+              '(application/octet-stream when it has none)',
+            content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
           }),
           ...errors(...authErrors, 404),
         },
@@ -33,7 +35,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
       const attachment = await request.inTenant((tx) =>
         findAttachment(tx, request.principal.organizationId, request.params.id),
       );
-      const file = attachment && (await storage.open(attachment.storageKey ?? attachment.url));
+      const file = attachment && (await storage.open(attachment.storageKey));
       if (!attachment || !file) throw notFound('attachment');
       // A customer's file may be HTML or SVG: always a download, never sniffed, and sandboxed if opened.
       return reply

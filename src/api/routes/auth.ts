@@ -38,7 +38,8 @@ const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-const LoginResponse = Type.Object({
+/** A newly issued token with who and where it acts (login, accepted invitation). */
+export const LoginResponse = Type.Object({
   token: Type.String({ description: 'Shown once: only its hash is stored' }),
   tokenId: Uuid,
   expiresAt: Nullable(Type.String({ format: 'date-time' })),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { recordAudit } from '../../db/queries/audit-logs.js';
+import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { type Mailbox, mailboxes } from '../../db/schema/index.js';
 import { conflictOnDuplicate, notFound } from '../errors.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
@@ -120,14 +121,16 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Add a support mailbox (IMAP in, SMTP out)',
+        description: 'Each mailbox counts against the plan’s mailbox limit: 402 when it is reached.',
         body: CreateBody,
-        response: { 201: MailboxView, ...errors(...authErrors, 409) },
+        response: { 201: MailboxView, ...errors(...authErrors, 402, 409) },
       },
     },
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
       const [created] = await uniqueAddress(
         request.inTenant(async (tx) => {
+          await requirePlanRoom(tx, organizationId, 'mailboxes');
           const rows = await tx
             .insert(mailboxes)
             .values({ ...request.body, address: request.body.address.toLowerCase(), organizationId })

@@ -3,7 +3,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { ensureMember } from '../../db/queries/members.js';
+import { ensureMember, setMemberRole } from '../../db/queries/members.js';
 import { findMember, listMembers, type Member } from '../../db/queries/organization-members.js';
 import { apiTokens, type UserRole, userOrganizations, users } from '../../db/schema/index.js';
 import { hashPassword } from '../auth/passwords.js';
@@ -103,8 +103,9 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Add a member by email (the account is created when new)',
+        description: 'An agent, admin or owner takes one of the plan’s seats: 402 when none is left.',
         body: AddBody,
-        response: { 201: MemberView, ...errors(...authErrors, 409, 422) },
+        response: { 201: MemberView, ...errors(...authErrors, 402, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -149,9 +150,11 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Change a member’s role',
+        description:
+          'A customer made agent, admin or owner takes one of the plan’s seats: 402 when none is left.',
         params: IdParams,
         body: Type.Object({ role: Role }, { additionalProperties: false }),
-        response: { 200: MemberView, ...errors(...authErrors, 404, 409) },
+        response: { 200: MemberView, ...errors(...authErrors, 402, 404, 409) },
       },
     },
     async (request) => {
@@ -159,15 +162,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       return request.inTenant(async (tx) => {
         const member = await changeableMember(tx, caller, id, request.body.role);
-        await tx
-          .update(userOrganizations)
-          .set({ role: request.body.role })
-          .where(
-            and(
-              eq(userOrganizations.organizationId, caller.organizationId),
-              eq(userOrganizations.userId, id),
-            ),
-          );
+        await setMemberRole(tx, caller.organizationId, id, request.body.role);
         const after = { ...member, role: request.body.role };
         await recordAudit(tx, {
           organizationId: caller.organizationId,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { getSatisfactionStats } from '../../db/queries/csat.js';
 import { getCategoryStats, getPeriodStats } from '../../db/queries/stats.js';
 import { getTicketStats } from '../../db/queries/tickets.js';
 import { slaKindEnum, ticketPriorityEnum, ticketStatusEnum } from '../../db/schema/index.js';
@@ -47,6 +48,17 @@ const Stats = Type.Object({
   }),
   firstResponse: Duration,
   resolution: Duration,
+  satisfaction: Type.Object(
+    {
+      surveysSent: Count,
+      responses: Count,
+      averageRating: Nullable(Type.Number({ minimum: 1, maximum: 5 })),
+      scorePercent: Nullable(
+        Type.Number({ minimum: 0, maximum: 100, description: 'Share of answers rating 4 or 5' }),
+      ),
+    },
+    { description: 'Satisfaction surveys sent and answered in the period (CSAT)' },
+  ),
   byCategory: Type.Array(
     Type.Object({
       categoryId: Nullable(Uuid),
@@ -67,7 +79,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['stats'],
-        summary: 'Ticket counts, SLA breaches and median response and resolution times',
+        summary: 'Ticket counts, SLA breaches, median response and resolution times, CSAT',
         description: `The period defaults to the last ${DEFAULT_PERIOD_DAYS} days.`,
         querystring: Type.Object(
           {
@@ -86,10 +98,11 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
       if (from >= to) throw invalidInput([{ field: 'querystring.from', message: 'must be before to' }]);
       const { organizationId } = request.principal;
-      const { counts, period, byCategory } = await request.inTenant(async (tx) => ({
+      const { counts, period, byCategory, satisfaction } = await request.inTenant(async (tx) => ({
         counts: await getTicketStats(tx, organizationId),
         period: await getPeriodStats(tx, organizationId, { from, to }),
         byCategory: await getCategoryStats(tx, organizationId),
+        satisfaction: await getSatisfactionStats(tx, organizationId, { from, to }),
       }));
       return {
         period: { from: from.toISOString(), to: to.toISOString() },
@@ -103,6 +116,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         firstResponse: period.firstResponse,
         resolution: period.resolution,
+        satisfaction,
         byCategory,
       };
     },

@@ -6,8 +6,9 @@ import { uuidFromName } from '../../db/ids.js';
 import { ensureMember } from '../../db/queries/members.js';
 import { isAssignable } from '../../db/queries/organization-members.js';
 import { findVisibleSavedFilter } from '../../db/queries/saved-filters.js';
+import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { findTicketDetail, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
-import { listTickets, searchTickets } from '../../db/queries/tickets.js';
+import { findCategory, findTicket, listTickets, searchTickets } from '../../db/queries/tickets.js';
 import { describeSla } from '../../workflows/ticket-state.js';
 import type { ApiDeps } from '../app.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
@@ -99,8 +100,13 @@ const ChangeTicketBody = Type.Object(
     priority: Type.Optional(TicketPriority),
     tags: Type.Optional(Tags),
     assigneeId: Type.Optional(Nullable(Uuid)),
+    categoryId: Type.Optional(Nullable(Uuid)),
   },
-  { additionalProperties: false, minProperties: 1, description: 'null assigneeId unassigns' },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'null assigneeId unassigns; null categoryId clears the category',
+  },
 );
 
 export const IdempotencyHeaders = Type.Object({
@@ -227,10 +233,11 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
         summary: 'Open a ticket for a customer (by email) and start its SLA clocks',
         description:
           'The customer is found or created by email and acknowledged by email. With an Idempotency-Key, ' +
-          'a repeated request answers with the ticket the first one opened.',
+          'a repeated request answers with the ticket the first one opened. Over the plan’s tickets per ' +
+          'month the request answers 402 (email from customers is never refused).',
         headers: IdempotencyHeaders,
         body: CreateTicketBody,
-        response: { 201: CreatedTicket, ...errors(...authErrors, 409, 422) },
+        response: { 201: CreatedTicket, ...errors(...authErrors, 402, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -239,6 +246,9 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
       const key = request.headers['idempotency-key'];
       const ticketId = key ? uuidFromName('api-ticket', `${organizationId}:${userId}:${key}`) : randomUUID();
       const customer = await request.inTenant(async (tx) => {
+        // A repeated request for a ticket that exists already opens nothing new.
+        if (!key || !(await findTicket(tx, organizationId, ticketId)))
+          await requirePlanRoom(tx, organizationId, 'ticketsPerMonth');
         if (body.assigneeId) await requireAssignable(tx, organizationId, body.assigneeId);
         const { user } = await ensureMember(tx, organizationId, { ...body.customer, role: 'customer' });
         return user;
@@ -271,7 +281,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
     {
       schema: {
         tags: ['tickets'],
-        summary: 'Change status, priority, tags or assignee',
+        summary: 'Change status, priority, tags, assignee or category',
         description:
           'Each change goes through the ticket’s workflow, which moves its SLA clocks and records an ' +
           'activity. A transition the ticket does not allow (e.g. from closed) answers 409.',
@@ -286,6 +296,8 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
       await request.inTenant(async (tx) => {
         requireOpen(await findTicketWithPeople(tx, organizationId, id));
         if (request.body.assigneeId) await requireAssignable(tx, organizationId, request.body.assigneeId);
+        if (request.body.categoryId && !(await findCategory(tx, organizationId, request.body.categoryId)))
+          throw unprocessable('categoryId must be a category of this organisation');
       });
       await tickets.change(id, { actorId: userId, ...request.body });
       const ticket = await request.inTenant((tx) => findTicketWithPeople(tx, organizationId, id));

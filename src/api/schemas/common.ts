@@ -30,12 +30,15 @@ export const ErrorResponse = Type.Object(
 const errorDescriptions = {
   400: 'Invalid input: the details name each field and why',
   401: 'Missing, invalid, expired or revoked bearer token',
+  402: 'The organisation’s plan allows no more of this (code plan_limit_exceeded; details name the limit)',
   403: 'The token’s role may not do this',
   404: 'No such resource in this organisation',
   409: 'Conflicts with the current state',
+  410: 'No longer usable (expired or revoked)',
   413: 'The body is too large',
   422: 'Refers to something that cannot be used here',
   429: 'Too many attempts',
+  502: 'A server this one relies on (e.g. the mail server) refused or failed',
   503: 'Not ready',
 } as const;
 

@@ -1,27 +1,63 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
+import { sha256OfStorageKey } from '../../activities/storage.js';
+import type { MessageAttachment } from '../../workflows/contracts.js';
 import type { Queryable } from '../client.js';
-import { type Attachment, ticketMessages, tickets } from '../schema/index.js';
+import { attachments, ticketMessages, tickets } from '../schema/index.js';
 
 /**
- * An attachment of a live ticket's message, by its id, or undefined. Under `withTenant` only the
- * organisation's messages are visible, so another organisation's attachment is simply not found.
+ * Records a message's files in `attachments`; call it in the transaction that inserts the message, so
+ * the message's jsonb list and the table never disagree. The ids travel with the message (derived
+ * from the email or fixed in the workflow's input), so a retried write adds nothing.
  */
-export async function findAttachment(
+export async function recordMessageAttachments(
   db: Queryable,
   organizationId: string,
-  attachmentId: string,
-): Promise<Attachment | undefined> {
-  const [message] = await db
-    .select({ attachments: ticketMessages.attachments })
-    .from(ticketMessages)
+  messageId: string,
+  files: readonly MessageAttachment[],
+): Promise<void> {
+  if (files.length === 0) return;
+  await db
+    .insert(attachments)
+    .values(
+      files.map((file) => {
+        const storageKey = file.storageKey ?? file.url;
+        return {
+          id: file.id,
+          organizationId,
+          messageId,
+          filename: file.filename,
+          mimeType: file.mimeType,
+          sizeBytes: file.size,
+          sha256: sha256OfStorageKey(storageKey),
+          storageKey,
+          contentId: file.contentId ?? null,
+          inline: file.inline ?? false,
+        };
+      }),
+    )
+    .onConflictDoNothing({ target: attachments.id });
+}
+
+/**
+ * A file of a live ticket's message, by its id, or undefined. Under `withTenant` only the
+ * organisation's rows are visible, so another organisation's attachment is simply not found.
+ */
+export async function findAttachment(db: Queryable, organizationId: string, attachmentId: string) {
+  const [found] = await db
+    .select({
+      filename: attachments.filename,
+      mimeType: attachments.mimeType,
+      storageKey: attachments.storageKey,
+    })
+    .from(attachments)
+    .innerJoin(ticketMessages, eq(ticketMessages.id, attachments.messageId))
     .innerJoin(tickets, eq(tickets.id, ticketMessages.ticketId))
     .where(
       and(
-        eq(tickets.organizationId, organizationId),
+        eq(attachments.id, attachmentId),
+        eq(attachments.organizationId, organizationId),
         isNull(tickets.deletedAt),
-        sql`${ticketMessages.attachments} @> ${JSON.stringify([{ id: attachmentId }])}::jsonb`,
       ),
-    )
-    .limit(1);
-  return message?.attachments?.find((a) => a.id === attachmentId);
+    );
+  return found;
 }

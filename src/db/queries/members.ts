@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.js';
 import { type UserRole, userOrganizations, users } from '../schema/index.js';
+import { requirePlanRoom } from './subscriptions.js';
 
 export interface MemberInput {
   email: string;
@@ -9,28 +10,46 @@ export interface MemberInput {
   role: UserRole;
 }
 
+async function membershipRole(db: Queryable, organizationId: string, userId: string) {
+  const [membership] = await db
+    .select({ role: userOrganizations.role })
+    .from(userOrganizations)
+    .where(and(eq(userOrganizations.userId, userId), eq(userOrganizations.organizationId, organizationId)));
+  return membership?.role;
+}
+
+/** Agents, admins and owners each take one of the plan's seats (`agents` limit); customers are free. */
+const takesSeat = (role: UserRole | undefined) => role !== undefined && role !== 'customer';
+
+/** Refuses (PlanLimitError) when `role` would give the user a seat they do not have and none is left. */
+async function requireSeatFor(db: Queryable, organizationId: string, userId: string, role: UserRole) {
+  if (takesSeat(role) && !takesSeat(await membershipRole(db, organizationId, userId)))
+    await requirePlanRoom(db, organizationId, 'agents');
+}
+
 /**
  * The user with this email (created when new, as users are global) and their membership of the
- * organisation (created when missing). Safe to call concurrently for the same address.
+ * organisation (created when missing; a new agent, admin or owner needs a free seat of the plan, else
+ * PlanLimitError). Safe to call concurrently for the same address.
  */
 export async function ensureMember(db: Queryable, organizationId: string, input: MemberInput) {
   const email = input.email.trim().toLowerCase();
   const name = input.name?.trim() || email.split('@')[0] || email;
   await db.insert(users).values({ email, name }).onConflictDoNothing({ target: users.email });
   const [user] = await db.select().from(users).where(eq(users.email, email));
-  await db
-    .insert(userOrganizations)
-    .values({ userId: user!.id, organizationId, role: input.role })
-    .onConflictDoNothing({ target: [userOrganizations.userId, userOrganizations.organizationId] });
-  const [membership] = await db
-    .select({ role: userOrganizations.role })
-    .from(userOrganizations)
-    .where(and(eq(userOrganizations.userId, user!.id), eq(userOrganizations.organizationId, organizationId)));
-  return { user: user!, role: membership!.role };
+  if (!(await membershipRole(db, organizationId, user!.id))) {
+    if (takesSeat(input.role)) await requirePlanRoom(db, organizationId, 'agents');
+    await db
+      .insert(userOrganizations)
+      .values({ userId: user!.id, organizationId, role: input.role })
+      .onConflictDoNothing({ target: [userOrganizations.userId, userOrganizations.organizationId] });
+  }
+  return { user: user!, role: (await membershipRole(db, organizationId, user!.id))! };
 }
 
-/** Raises (never lowers) a member's role, e.g. a customer who becomes an agent. */
+/** Raises (never lowers) a member's role, e.g. a customer who becomes an agent (needs a free seat). */
 export async function promoteMember(db: Queryable, organizationId: string, userId: string, role: UserRole) {
+  await requireSeatFor(db, organizationId, userId, role);
   const rank = sql`array_position(array['customer','agent','admin','owner']::user_role[], ${userOrganizations.role})`;
   const target = sql`array_position(array['customer','agent','admin','owner']::user_role[], ${role}::user_role)`;
   await db
@@ -43,4 +62,13 @@ export async function promoteMember(db: Queryable, organizationId: string, userI
         sql`${rank} < ${target}`,
       ),
     );
+}
+
+/** Sets a member's role, up or down; a customer who becomes an agent, admin or owner needs a free seat. */
+export async function setMemberRole(db: Queryable, organizationId: string, userId: string, role: UserRole) {
+  await requireSeatFor(db, organizationId, userId, role);
+  await db
+    .update(userOrganizations)
+    .set({ role })
+    .where(and(eq(userOrganizations.organizationId, organizationId), eq(userOrganizations.userId, userId)));
 }

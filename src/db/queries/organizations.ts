@@ -4,10 +4,12 @@ import type { Queryable } from '../client.js';
 import {
   cannedResponses,
   type OrganizationSettings,
+  organizationSubscriptions,
   organizations,
   slaPolicies,
   ticketPriorityEnum,
 } from '../schema/index.js';
+import { DEFAULT_PLAN_ID } from './subscriptions.js';
 
 const STARTER_CANNED_RESPONSES = [
   {
@@ -32,31 +34,35 @@ const STARTER_CANNED_RESPONSES = [
 ];
 
 /**
- * A new organisation ready to work: a default SLA policy per priority (the seed's DEFAULT_SLA_TIMES,
- * running 24/7 until business hours are set) and a few canned responses. Admin work: call with adminDb.
+ * A new organisation ready to work, in one transaction: the free plan, a default SLA policy per priority
+ * (the seed's DEFAULT_SLA_TIMES, running 24/7 until business hours are set) and a few canned responses.
+ * Admin work: call with adminDb.
  */
 export async function createOrganization(
   db: Queryable,
   input: { name: string; slug: string; settings?: OrganizationSettings },
 ) {
-  const [org] = await db
-    .insert(organizations)
-    .values({ name: input.name, slug: input.slug, settings: input.settings ?? {} })
-    .returning();
-  await db.insert(slaPolicies).values(
-    ticketPriorityEnum.enumValues.map((priority) => ({
-      organizationId: org!.id,
-      name: `Default ${priority}`,
-      priority,
-      firstResponseTime: DEFAULT_SLA_TIMES[priority].firstResponseTime,
-      resolutionTime: DEFAULT_SLA_TIMES[priority].resolutionTime,
-      isDefault: true,
-    })),
-  );
-  await db
-    .insert(cannedResponses)
-    .values(STARTER_CANNED_RESPONSES.map((c) => ({ ...c, organizationId: org!.id })));
-  return org!;
+  return db.transaction(async (tx) => {
+    const [org] = await tx
+      .insert(organizations)
+      .values({ name: input.name, slug: input.slug, settings: input.settings ?? {}, plan: DEFAULT_PLAN_ID })
+      .returning();
+    await tx.insert(organizationSubscriptions).values({ organizationId: org!.id, planId: DEFAULT_PLAN_ID });
+    await tx.insert(slaPolicies).values(
+      ticketPriorityEnum.enumValues.map((priority) => ({
+        organizationId: org!.id,
+        name: `Default ${priority}`,
+        priority,
+        firstResponseTime: DEFAULT_SLA_TIMES[priority].firstResponseTime,
+        resolutionTime: DEFAULT_SLA_TIMES[priority].resolutionTime,
+        isDefault: true,
+      })),
+    );
+    await tx
+      .insert(cannedResponses)
+      .values(STARTER_CANNED_RESPONSES.map((c) => ({ ...c, organizationId: org!.id })));
+    return org!;
+  });
 }
 
 export async function findOrganizationBySlug(db: Queryable, slug: string) {

@@ -18,6 +18,7 @@ import type { Queryable } from '../client.js';
 import {
   type ActivityAction,
   type ActivityMetadata,
+  categories,
   type NewTicket,
   type Ticket,
   type TicketPriority,
@@ -27,6 +28,7 @@ import {
   tickets,
   users,
 } from '../schema/index.js';
+import { countTicketCreated } from './subscriptions.js';
 
 /** Next ticket number of an organisation; the row lock of the upsert serialises concurrent callers. */
 export async function allocateTicketNumber(db: Queryable, organizationId: string): Promise<number> {
@@ -45,7 +47,10 @@ export type CreateTicketInput = Omit<NewTicket, 'ticketNumber' | 'updatedAt'> & 
   createdById?: string | null;
 };
 
-/** Inserts a ticket with the next number and its `created` activity (call inside a transaction). */
+/**
+ * Inserts a ticket with the next number and its `created` activity, and counts it in the month's usage
+ * (call inside a transaction).
+ */
 export async function createTicket(db: Queryable, input: CreateTicketInput): Promise<Ticket> {
   const { createdById, ...values } = input;
   const ticketNumber = await allocateTicketNumber(db, input.organizationId);
@@ -56,6 +61,7 @@ export async function createTicket(db: Queryable, input: CreateTicketInput): Pro
   await recordActivity(db, ticket!.id, createdById ?? input.customerId, 'created', {
     toStatus: ticket!.status,
   });
+  await countTicketCreated(db, input.organizationId, ticket!.createdAt);
   return ticket!;
 }
 
@@ -313,6 +319,33 @@ export async function setTicketTags(
   if (!addedTags.length && !removedTags.length) return before;
   const ticket = await updateTicket(db, organizationId, ticketId, { tags: next });
   await recordActivity(db, ticketId, changedBy, 'tagged', { addedTags, removedTags });
+  return ticket;
+}
+
+/** The organisation's category with this id, or undefined. */
+export async function findCategory(db: Queryable, organizationId: string, categoryId: string) {
+  const [category] = await db
+    .select({ id: categories.id, name: categories.name })
+    .from(categories)
+    .where(and(eq(categories.organizationId, organizationId), eq(categories.id, categoryId)));
+  return category;
+}
+
+export async function changeTicketCategory(
+  db: Queryable,
+  organizationId: string,
+  ticketId: string,
+  categoryId: string | null,
+  changedBy: string | null,
+) {
+  const before = await findTicket(db, organizationId, ticketId);
+  if (!before) return undefined;
+  if (before.categoryId === categoryId) return before;
+  const ticket = await updateTicket(db, organizationId, ticketId, { categoryId });
+  await recordActivity(db, ticketId, changedBy, 'category_changed', {
+    fromCategoryId: before.categoryId,
+    toCategoryId: categoryId,
+  });
   return ticket;
 }
 

@@ -15,6 +15,8 @@ export type ActivityMetadata = {
   assigneeName?: string;
   addedTags?: string[];
   removedTags?: string[];
+  fromCategoryId?: string | null;
+  toCategoryId?: string | null;
   slaDeadline?: string;
   /** Which SLA clock was breached, and how late it was noticed. */
   slaKind?: string;

@@ -28,6 +28,7 @@ export const activityActionEnum = pgEnum('activity_action', [
   'closed',
   'reopened',
   'sla_breached',
+  'category_changed',
 ]);
 
 export type UserRole = (typeof userRoleEnum.enumValues)[number];

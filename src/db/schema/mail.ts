@@ -93,6 +93,7 @@ export const outboundKindEnum = pgEnum('outbound_kind', [
   'escalation',
   'sla_warning',
   'notification',
+  'survey',
 ]);
 
 export const outboundStatusEnum = pgEnum('outbound_status', ['pending', 'sent', 'failed']);

@@ -24,6 +24,8 @@ export interface OrganizationSettings {
   autoCloseAfterDays?: number;
   /** Warn the assignee and managers when this share of an SLA's time is used (e.g. 0.8); off when absent. */
   slaWarningRatio?: number;
+  /** Email the customer a satisfaction survey this long after a ticket is resolved; off when absent. */
+  satisfactionSurvey?: { delayMinutes: number };
 }
 
 export const organizations = pgTable(

@@ -1,0 +1,48 @@
+import { uuidFromName } from '../db/ids.js';
+import { findTicket } from '../db/queries/tickets.js';
+import { csatSurveys } from '../db/schema/index.js';
+import type { SurveyInput } from '../workflows/contracts.js';
+import { type ActivityDeps, senderAddress, ticketFacts } from './context.js';
+import { queueEmail } from './outbox.js';
+import { surveyMail } from './templates.js';
+
+export function createSurveyActivities({ db, defaultFrom, surveyLinks }: ActivityDeps) {
+  return {
+    /**
+     * Records the survey and queues its email, once per ticket and due time. A ticket deleted or
+     * reopened meanwhile (the workflow drops the survey on reopen; this is the belt to its braces) gets none.
+     */
+    async sendSatisfactionSurvey(input: SurveyInput): Promise<{ outboundId: string | null }> {
+      return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
+        const ticket = await findTicket(tx, input.organizationId, input.ticketId);
+        if (!ticket || (ticket.status !== 'resolved' && ticket.status !== 'closed'))
+          return { outboundId: null };
+        const facts = await ticketFacts(tx, ticket);
+        const surveyId = uuidFromName('csat-survey', `${input.ticketId}:${input.dueAt}`);
+        await tx
+          .insert(csatSurveys)
+          .values({
+            id: surveyId,
+            organizationId: input.organizationId,
+            ticketId: input.ticketId,
+            customerId: ticket.customerId,
+            email: facts.customer.email,
+          })
+          .onConflictDoNothing({ target: csatSurveys.id });
+        const mail = surveyMail(facts, surveyLinks.url(surveyId));
+        const queued = await queueEmail(tx, {
+          organizationId: input.organizationId,
+          ticketId: input.ticketId,
+          kind: 'survey',
+          idempotencyKey: `survey:${surveyId}`,
+          fromAddress: await senderAddress(tx, input.organizationId, defaultFrom),
+          toAddresses: [facts.customer.email],
+          subject: mail.subject,
+          textBody: mail.text,
+          headers: mail.headers,
+        });
+        return { outboundId: queued.id };
+      });
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { eq } from 'drizzle-orm';
+import { Type } from 'typebox';
+import type { Tx } from '../../db/client.js';
+import { recordAudit } from '../../db/queries/audit-logs.js';
+import { type OrganizationSettings, organizations } from '../../db/schema/index.js';
+import { BusinessHoursError, parseBusinessHours, WEEKDAYS } from '../../workflows/sla-calendar.js';
+import { invalidInput, notFound } from '../errors.js';
+import { authErrors, errors, Nullable, Timestamp, Uuid } from '../schemas/common.js';
+
+const Interval = Type.Object(
+  {
+    start: Type.String({ pattern: '^\\d{2}:\\d{2}$', description: 'HH:mm, local time' }),
+    end: Type.String({ pattern: '^\\d{2}:\\d{2}$', description: 'HH:mm, after start; 24:00 for midnight' }),
+  },
+  { additionalProperties: false },
+);
+
+const BusinessHoursSchema = Type.Object(
+  {
+    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Europe/Berlin' }),
+    weekly: Type.Object(
+      Object.fromEntries(WEEKDAYS.map((day) => [day, Type.Optional(Type.Array(Interval, { maxItems: 8 }))])),
+      { additionalProperties: false },
+    ),
+    holidays: Type.Optional(
+      Type.Array(Type.String({ format: 'date' }), {
+        maxItems: 400,
+        description: 'Local dates closed all day',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Opening hours for business-hours SLA policies' },
+);
+
+const Settings = {
+  businessHours: Nullable(BusinessHoursSchema),
+  autoCloseAfterDays: Type.Integer({ minimum: 1, maximum: 365 }),
+  slaWarningRatio: Nullable(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+  satisfactionSurvey: Nullable(
+    Type.Object(
+      { delayMinutes: Type.Integer({ minimum: 0, maximum: 60 * 24 * 30 }) },
+      {
+        additionalProperties: false,
+        description: 'Survey the customer this long after resolving; null: off',
+      },
+    ),
+  ),
+  escalationEmails: Type.Array(Type.String({ format: 'email', maxLength: 320 }), { maxItems: 20 }),
+};
+
+const OrganizationView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  slug: Type.String(),
+  plan: Type.String(),
+  settings: Type.Object({
+    businessHours: Nullable(BusinessHoursSchema),
+    autoCloseAfterDays: Nullable(Type.Integer()),
+    slaWarningRatio: Nullable(Type.Number()),
+    satisfactionSurvey: Nullable(Type.Object({ delayMinutes: Type.Integer() })),
+    escalationEmails: Type.Array(Type.String()),
+  }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const UpdateBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    ...Type.Partial(Type.Object(Settings)).properties,
+  },
+  { additionalProperties: false, minProperties: 1, description: 'null turns a setting off' },
+);
+
+type Organization = typeof organizations.$inferSelect;
+
+function organizationView(org: Organization) {
+  const s = org.settings ?? {};
+  return {
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
+    plan: org.plan,
+    settings: {
+      businessHours: s.businessHours ?? null,
+      autoCloseAfterDays: s.autoCloseAfterDays ?? null,
+      slaWarningRatio: s.slaWarningRatio ?? null,
+      satisfactionSurvey: s.satisfactionSurvey ?? null,
+      escalationEmails: s.notifications?.escalationEmails ?? [],
+    },
+    createdAt: org.createdAt,
+    updatedAt: org.updatedAt,
+  };
+}
+
+/** Business hours pass the calendar's own validation (real zone, ordered intervals, real dates). */
+function checkedBusinessHours(input: unknown) {
+  try {
+    return parseBusinessHours(input);
+  } catch (error) {
+    if (error instanceof BusinessHoursError)
+      throw invalidInput([{ field: `body.businessHours.${error.field}`, message: error.message }]);
+    throw error;
+  }
+}
+
+async function findOrganization(tx: Tx, organizationId: string) {
+  const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
+  if (!org) throw notFound('organization');
+  return org;
+}
+
+/** The organisation's own row: every member reads it, admins and owners change its name and settings. */
+export const organizationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/organization',
+    {
+      schema: {
+        tags: ['organization'],
+        summary: 'This organisation: name, plan and settings',
+        response: { 200: OrganizationView, ...errors(...authErrors) },
+      },
+    },
+    async (request) =>
+      organizationView(
+        await request.inTenant((tx) => findOrganization(tx, request.principal.organizationId)),
+      ),
+  );
+
+  app.patch(
+    '/organization',
+    {
+      config: { minimumRole: 'admin' },
+      schema: {
+        tags: ['organization'],
+        summary:
+          'Rename the organisation or change its settings (business hours, auto-close, SLA warnings, surveys)',
+        description:
+          'Business hours apply to tickets opened or re-prioritised afterwards; survey settings to tickets resolved afterwards.',
+        body: UpdateBody,
+        response: { 200: OrganizationView, ...errors(...authErrors) },
+      },
+    },
+    async (request) => {
+      const { organizationId, userId } = request.principal;
+      const { name, escalationEmails, ...changes } = request.body;
+      const businessHours =
+        changes.businessHours === undefined || changes.businessHours === null
+          ? changes.businessHours
+          : checkedBusinessHours(changes.businessHours);
+      const updated = await request.inTenant(async (tx) => {
+        const before = await findOrganization(tx, organizationId);
+        const settings: OrganizationSettings = { ...(before.settings ?? {}) };
+        const put = <K extends keyof OrganizationSettings>(
+          key: K,
+          value: OrganizationSettings[K] | null | undefined,
+        ) => {
+          if (value === undefined) return;
+          if (value === null) delete settings[key];
+          else settings[key] = value;
+        };
+        put('businessHours', businessHours);
+        put('autoCloseAfterDays', changes.autoCloseAfterDays);
+        put('slaWarningRatio', changes.slaWarningRatio);
+        put('satisfactionSurvey', changes.satisfactionSurvey);
+        if (escalationEmails !== undefined)
+          settings.notifications = {
+            ...settings.notifications,
+            escalationEmails: escalationEmails.map((e) => e.toLowerCase()),
+          };
+        const [after] = await tx
+          .update(organizations)
+          .set({ ...(name === undefined ? {} : { name }), settings, updatedAt: new Date() })
+          .where(eq(organizations.id, organizationId))
+          .returning();
+        await recordAudit(tx, {
+          organizationId,
+          actorId: userId,
+          action: 'organization.updated',
+          targetType: 'organization',
+          targetId: organizationId,
+          before: organizationView(before),
+          after: organizationView(after!),
+        });
+        return after!;
+      });
+      return organizationView(updated);
+    },
+  );
+};
