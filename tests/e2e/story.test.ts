@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
 import { issueApiToken } from '../../src/api/auth/tokens.js';
+import { buildTestApp } from '../support/api.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
 import {
   bare,
@@ -14,7 +14,7 @@ import {
   startIngestHarness,
   type TestMailbox,
 } from '../support/ingest-harness.js';
-import { SUPPORT_ADDRESS, setPolicy, TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
+import { setPolicy } from '../support/ticket-harness.js';
 
 let h: IngestHarness;
 let app: FastifyInstance;
@@ -29,14 +29,7 @@ beforeAll(async () => {
   await setPolicy(h.db, f, 'medium', 1, 24 * 60);
   mailbox = await h.createMailbox(f.org.id);
   await h.startReader(mailbox.id, taskQueue);
-  app = await buildApp({
-    db: h.db,
-    tickets: h.tickets.commands,
-    storage: h.storage,
-    surveyLinks: TEST_SURVEY_LINKS,
-    mailer: h.tickets.mailer,
-    defaultFrom: SUPPORT_ADDRESS,
-  });
+  app = await buildTestApp(h);
   token = (
     await h.db.withTenant({ organizationId: f.org.id, userId: f.agent.id }, (tx) =>
       issueApiToken(tx, {

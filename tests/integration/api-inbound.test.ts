@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
+import { buildTestApp } from '../support/api.js';
 import { createOrganizationFixture } from '../support/db.js';
 import {
   customerEmail,
@@ -12,7 +12,6 @@ import {
   startIngestHarness,
   ticketsOf,
 } from '../support/ingest-harness.js';
-import { SUPPORT_ADDRESS, TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 
 const SECRET = 'inbound-secret-0123456789';
 let h: IngestHarness;
@@ -20,13 +19,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   h = await startIngestHarness();
-  app = await buildApp({
-    db: h.db,
-    tickets: h.tickets.commands,
-    storage: h.storage,
-    surveyLinks: TEST_SURVEY_LINKS,
-    mailer: h.tickets.mailer,
-    defaultFrom: SUPPORT_ADDRESS,
+  app = await buildTestApp(h, {
     inbound: { secret: SECRET, pipeline: h.pipeline, maxBytes: 1024 * 1024 },
   });
 }, 120_000);

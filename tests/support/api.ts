@@ -43,6 +43,22 @@ export function useApiHarness(): ApiHarness {
   return harness;
 }
 
+/** The API on a test's services: its database, ticket worker (commands, SMTP sink mailer) and storage. */
+export function buildTestApp(
+  services: { db: DatabaseHandle; tickets: Pick<TicketHarness, 'commands' | 'mailer'>; storage: Storage },
+  overrides: Partial<ApiOptions> = {},
+) {
+  return buildApp({
+    db: services.db,
+    tickets: services.tickets.commands,
+    storage: services.storage,
+    surveyLinks: TEST_SURVEY_LINKS,
+    mailer: services.tickets.mailer,
+    defaultFrom: SUPPORT_ADDRESS,
+    ...overrides,
+  });
+}
+
 export async function startApiHarness(): Promise<ApiHarness> {
   quietTemporalRuntime();
   const db = await openTestDatabase();
@@ -58,22 +74,19 @@ export async function startApiHarness(): Promise<ApiHarness> {
   });
   const apps: Api[] = [];
   const build = async (overrides: Partial<ApiOptions> = {}) => {
-    const app = await buildApp({
-      db,
-      tickets: tickets.commands,
-      storage,
-      surveyLinks: TEST_SURVEY_LINKS,
-      mailer: tickets.mailer,
-      defaultFrom: SUPPORT_ADDRESS,
-      // Tests log in far more often than a person; the limit itself is tested on an app of its own.
-      login: { maxPerMinute: 10_000 },
-      checks: {
-        async temporal() {
-          await env.client.workflowService.getSystemInfo({});
+    const app = await buildTestApp(
+      { db, tickets, storage },
+      {
+        // Tests log in far more often than a person; the limit itself is tested on an app of its own.
+        login: { maxPerMinute: 10_000 },
+        checks: {
+          async temporal() {
+            await env.client.workflowService.getSystemInfo({});
+          },
         },
+        ...overrides,
       },
-      ...overrides,
-    });
+    );
     apps.push(app);
     return app;
   };
