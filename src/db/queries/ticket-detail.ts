@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.js';
-import { ticketActivities, ticketMessages, tickets } from '../schema/index.js';
+import { ticketActivities, ticketColumns, ticketMessages, tickets } from '../schema/index.js';
 
 const person = { columns: { id: true, name: true, email: true } } as const;
 const people = { customer: person, assignee: person } as const;
@@ -10,12 +10,17 @@ const liveTicket = (organizationId: string, ticketId: string) =>
 
 /** A live ticket with its customer and assignee, or undefined. */
 export function findTicketWithPeople(db: Queryable, organizationId: string, ticketId: string) {
-  return db.query.tickets.findFirst({ where: liveTicket(organizationId, ticketId), with: people });
+  return db.query.tickets.findFirst({
+    columns: ticketColumns,
+    where: liveTicket(organizationId, ticketId),
+    with: people,
+  });
 }
 
 /** A live ticket with its people, its whole conversation and its activity timeline, oldest first. */
 export function findTicketDetail(db: Queryable, organizationId: string, ticketId: string) {
   return db.query.tickets.findFirst({
+    columns: ticketColumns,
     where: liveTicket(organizationId, ticketId),
     with: {
       ...people,

@@ -24,6 +24,7 @@ import {
   type TicketPriority,
   type TicketStatus,
   ticketActivities,
+  ticketColumns,
   ticketNumberCounters,
   tickets,
   users,
@@ -146,6 +147,7 @@ export async function listTickets(db: Queryable, params: ListTicketsParams) {
   const sortBy = sortColumns[params.sort ?? 'created'];
 
   const data = await db.query.tickets.findMany({
+    columns: ticketColumns,
     where,
     // The id tie-breaker keeps pages stable when many tickets share a timestamp.
     orderBy: [sql`${direction(sortBy)} nulls last`, direction(tickets.id)],
@@ -163,9 +165,6 @@ export async function listTickets(db: Queryable, params: ListTicketsParams) {
   return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
 }
 
-// Must stay the exact expression of tickets_search_idx, or the planner cannot use the GIN index.
-const searchDocument = sql`to_tsvector('english', ${tickets.title} || ' ' || ${tickets.description})`;
-
 export async function searchTickets(db: Queryable, organizationId: string, query: string, limit = 20) {
   const tsQuery = sql`websearch_to_tsquery('english', ${query})`;
   return db
@@ -176,7 +175,7 @@ export async function searchTickets(db: Queryable, organizationId: string, query
       status: tickets.status,
       priority: tickets.priority,
       createdAt: tickets.createdAt,
-      rank: sql<number>`ts_rank(${searchDocument}, ${tsQuery})`.as('rank'),
+      rank: sql<number>`ts_rank(${tickets.searchVector}, ${tsQuery})`.as('rank'),
       snippet: sql<string>`ts_headline('english', ${tickets.title} || ' — ' || ${tickets.description}, ${tsQuery}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5')`,
     })
     .from(tickets)
@@ -184,7 +183,7 @@ export async function searchTickets(db: Queryable, organizationId: string, query
       and(
         eq(tickets.organizationId, organizationId),
         isNull(tickets.deletedAt),
-        sql`${searchDocument} @@ ${tsQuery}`,
+        sql`${tickets.searchVector} @@ ${tsQuery}`,
       ),
     )
     .orderBy(sql`rank desc`, desc(tickets.createdAt))
@@ -212,6 +211,7 @@ export async function getTicketStats(db: Queryable, organizationId: string): Pro
 /** The live (not soft-deleted) ticket of an organisation, or undefined. */
 export async function findTicket(db: Queryable, organizationId: string, ticketId: string) {
   return db.query.tickets.findFirst({
+    columns: ticketColumns,
     where: and(
       eq(tickets.id, ticketId),
       eq(tickets.organizationId, organizationId),
