@@ -16,7 +16,7 @@ import {
   recordActivity,
   setTicketTags,
 } from '../db/queries/tickets.js';
-import { organizations, type Ticket, ticketMessages, tickets } from '../db/schema/index.js';
+import { organizations, outboundEmails, type Ticket, ticketMessages, tickets } from '../db/schema/index.js';
 import type {
   AgentReplyInput,
   ChangeResult,
@@ -34,6 +34,8 @@ import { acknowledgementMail, replyMail } from './templates.js';
 /** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
 const invalid = (message: string) =>
   ApplicationFailure.create({ message, type: 'InvalidRequest', nonRetryable: true });
+
+const replyMailKey = (messageId: string) => `reply:${messageId}`;
 
 async function requireTicket(tx: Tx, organizationId: string, ticketId: string): Promise<Ticket> {
   const ticket = await findTicket(tx, organizationId, ticketId);
@@ -163,7 +165,18 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         const messageId = uuidFromName('agent-message', `${ticketId}:${input.idempotencyKey}`);
         const [existing] = await tx.select().from(ticketMessages).where(eq(ticketMessages.id, messageId));
         if (existing) {
-          return { messageId, emailMessageId: existing.emailMessageId, outboundId: null };
+          // Written by an attempt whose workflow task was lost (worker killed after the commit): its email
+          // is still to be delivered by this run, so hand back its outbox row (delivery sends it once).
+          const [queued] = await tx
+            .select({ id: outboundEmails.id })
+            .from(outboundEmails)
+            .where(
+              and(
+                eq(outboundEmails.organizationId, organizationId),
+                eq(outboundEmails.idempotencyKey, replyMailKey(messageId)),
+              ),
+            );
+          return { messageId, emailMessageId: existing.emailMessageId, outboundId: queued?.id ?? null };
         }
         let outbound: { id: string; messageId: string } | null = null;
         if (!input.internal) {
@@ -180,7 +193,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             organizationId,
             ticketId,
             kind: 'reply',
-            idempotencyKey: `reply:${messageId}`,
+            idempotencyKey: replyMailKey(messageId),
             fromAddress: from,
             replyTo: from,
             toAddresses: [facts.customer.email],

@@ -88,6 +88,10 @@ describe('idempotent activities', () => {
     const b = await acts.addAgentMessage(reply);
     expect(b.messageId).toBe(a.messageId);
     expect(b.emailMessageId).toBe(a.emailMessageId);
+    // The repeat may be the only attempt whose result the workflow sees (the first one's worker died after
+    // its commit): it must still name the queued email, or the reply is never sent.
+    expect(a.outboundId).not.toBeNull();
+    expect(b.outboundId).toBe(a.outboundId);
     expect(
       await count(
         outboundEmails,
