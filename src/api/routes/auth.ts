@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq, inArray } from 'drizzle-orm';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { DatabaseHandle } from '../../db/client.js';
 import { apiTokens, organizations, userOrganizations, users } from '../../db/schema/index.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
@@ -47,6 +47,23 @@ export const LoginResponse = Type.Object({
   organization: Type.Object({ id: Uuid, name: Type.String() }),
   role: StaffRoleSchema,
 });
+
+/** The answer of a login (and of accepting an invitation): the new token, once, and whom it speaks for. */
+export function loginResponse(
+  issued: Awaited<ReturnType<typeof issueApiToken>>,
+  user: { id: string; name: string; email: string },
+  organization: { id: string; name: string },
+  role: Static<typeof LoginResponse>['role'],
+): Static<typeof LoginResponse> {
+  return {
+    token: issued.token,
+    tokenId: issued.id,
+    expiresAt: issued.expiresAt?.toISOString() ?? null,
+    user: { id: user.id, name: user.name, email: user.email },
+    organization: { id: organization.id, name: organization.name },
+    role,
+  };
+}
 
 export const loginRoutes: FastifyPluginAsyncTypebox<{ db: DatabaseHandle; login: LoginOptions }> = async (
   app,
@@ -110,14 +127,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{ db: DatabaseHandle; login:
           expiresAt: new Date(Date.now() + login.tokenDays * DAY_MS),
         });
       });
-      return reply.code(201).send({
-        token: issued.token,
-        tokenId: issued.id,
-        expiresAt: issued.expiresAt?.toISOString() ?? null,
-        user: { id: user.id, name: user.name, email: user.email },
-        organization: { id: chosen.id, name: chosen.name },
-        role: chosen.role,
-      });
+      return reply.code(201).send(loginResponse(issued, user, chosen, chosen.role));
     },
   );
 };

@@ -37,7 +37,7 @@ import {
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
-import { type LoginOptions, LoginResponse } from './auth.js';
+import { type LoginOptions, LoginResponse, loginResponse } from './auth.js';
 
 export interface InvitationOptions {
   /** How long an invitation can be accepted. */
@@ -353,14 +353,7 @@ export const invitationAcceptRoutes: FastifyPluginAsyncTypebox<{
         return { org: org!, user, role, issued };
       });
       const { org, user, role, issued } = granted;
-      return reply.code(201).send({
-        token: issued.token,
-        tokenId: issued.id,
-        expiresAt: issued.expiresAt?.toISOString() ?? null,
-        user: { id: user.id, name: user.name, email: user.email },
-        organization: { id: org.id, name: org.name },
-        role,
-      });
+      return reply.code(201).send(loginResponse(issued, user, org, role));
     },
   );
 };
