@@ -6,9 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../src/api/app.js';
 import { recordMessageAttachments } from '../../src/db/queries/attachments.js';
 import { attachments, ticketMessages, tickets } from '../../src/db/schema/index.js';
-import { createIngestPipeline } from '../../src/ingest/pipeline.js';
 import { type ApiFixture, as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
-import { eventually, INGEST_LIMITS, messagesOf, ticketsOf } from '../support/ingest-harness.js';
+import { eventually, messagesOf, ticketsOf } from '../support/ingest-harness.js';
 import { ticketInput } from '../support/ticket-harness.js';
 
 const h = useApiHarness();
@@ -17,14 +16,7 @@ const SECRET = 'attachments-inbound-secret-0123456789';
 let app: Api;
 
 beforeAll(async () => {
-  const pipeline = createIngestPipeline({
-    db: h.db,
-    tickets: h.tickets.commands,
-    storage: h.storage,
-    limits: INGEST_LIMITS,
-    ourAddresses: [],
-  });
-  app = await h.buildApp({ inbound: { secret: SECRET, pipeline, maxBytes: 1024 * 1024 } });
+  app = await h.buildInboundApp(SECRET);
 });
 
 const pdf = Buffer.from('%PDF-1.4 quarterly report, identical everywhere');

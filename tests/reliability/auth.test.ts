@@ -10,8 +10,6 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/api/auth/passwords.js';
 import { csatSurveys, users } from '../../src/db/schema/index.js';
-import { silentLogger } from '../../src/ingest/log.js';
-import { createIngestPipeline } from '../../src/ingest/pipeline.js';
 import {
   type ApiFixture,
   as,
@@ -21,7 +19,6 @@ import {
   errorOf,
   useApiHarness,
 } from '../support/api.js';
-import { INGEST_LIMITS } from '../support/ingest-harness.js';
 import { TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 import { printFigures, scaled } from './profile.js';
 
@@ -52,15 +49,7 @@ let surveyId: string;
 
 beforeAll(async () => {
   // Every optional route on, as in production with INBOUND_SECRET set.
-  const pipeline = createIngestPipeline({
-    db: h.db,
-    tickets: h.tickets.commands,
-    storage: h.storage,
-    limits: INGEST_LIMITS,
-    ourAddresses: [],
-    log: silentLogger,
-  });
-  app = await h.buildApp({ inbound: { secret: INBOUND_SECRET, pipeline, maxBytes: 1024 * 1024 } });
+  app = await h.buildInboundApp(INBOUND_SECRET);
   f = await createApiFixture(h.db, 'Guarded');
   const ticket = (
     await as(app, f.tokens.agent).post('/tickets', {

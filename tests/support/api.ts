@@ -10,7 +10,10 @@ import { type Api, type ApiOptions, buildApp } from '../../src/api/app.js';
 import { issueApiToken } from '../../src/api/auth/tokens.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { type UserRole, userOrganizations } from '../../src/db/schema/index.js';
+import { silentLogger } from '../../src/ingest/log.js';
+import { createIngestPipeline } from '../../src/ingest/pipeline.js';
 import { createOrganizationFixture, createUser, type OrganizationFixture, openTestDatabase } from './db.js';
+import { INGEST_LIMITS } from './ingest-harness.js';
 import { quietTemporalRuntime, startTimeSkippingEnv } from './temporal.js';
 import {
   SUPPORT_ADDRESS,
@@ -28,6 +31,8 @@ export interface ApiHarness {
   storage: Storage;
   /** Another app on the same services (e.g. with other login limits); closed with the harness. */
   buildApp(overrides?: Partial<ApiOptions>): Promise<Api>;
+  /** Another app with `POST /inbound` guarded by `secret`, running the real ingest pipeline on these services. */
+  buildInboundApp(secret: string): Promise<Api>;
   close(): Promise<void>;
 }
 
@@ -98,6 +103,21 @@ export async function startApiHarness(): Promise<ApiHarness> {
     tickets,
     storage,
     buildApp: build,
+    buildInboundApp: (secret: string) =>
+      build({
+        inbound: {
+          secret,
+          pipeline: createIngestPipeline({
+            db,
+            tickets: tickets.commands,
+            storage,
+            limits: INGEST_LIMITS,
+            ourAddresses: [],
+            log: silentLogger,
+          }),
+          maxBytes: 1024 * 1024,
+        },
+      }),
     async close() {
       for (const a of apps) await a.close();
       await tickets.close();
