@@ -41,8 +41,8 @@ try {
       ])
       .returning();
     await db.adminDb.insert(userOrganizations).values([
-      { userId: agent!.id, organizationId: org!.id, role: 'agent' },
-      { userId: customer!.id, organizationId: org!.id, role: 'customer' },
+      { userId: agent!.id, organizationId: org!.id, role: 'agent', displayName: agent!.name },
+      { userId: customer!.id, organizationId: org!.id, role: 'customer', displayName: customer!.name },
     ]);
     orgIds.push(org!.id);
     if (i === 0) {

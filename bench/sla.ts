@@ -68,8 +68,8 @@ try {
       ])
       .returning();
     await db.adminDb.insert(userOrganizations).values([
-      { userId: owner!.id, organizationId: org!.id, role: 'owner' },
-      { userId: customer!.id, organizationId: org!.id, role: 'customer' },
+      { userId: owner!.id, organizationId: org!.id, role: 'owner', displayName: owner!.name },
+      { userId: customer!.id, organizationId: org!.id, role: 'customer', displayName: customer!.name },
     ]);
     // Every ticket starts at T0; the budget leaves room to start them all before the shared deadline.
     const budgetMinutes = Math.max(1, Math.ceil((n * 15 + 30_000) / 60_000));

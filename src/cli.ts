@@ -2,12 +2,18 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { hashPassword } from './api/auth/passwords.js';
-import { issueApiToken } from './api/auth/tokens.js';
+import { invitationMail } from './activities/templates.js';
+import { issueApiToken, newInvitationToken } from './api/auth/tokens.js';
 import { loadConfig } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
-import { ensureMember, promoteMember } from './db/queries/members.js';
-import { createOrganization, findOrganizationBySlug } from './db/queries/organizations.js';
+import { recordAudit } from './db/queries/audit-logs.js';
+import { invitationView, replaceOpenInvitation } from './db/queries/invitations.js';
+import {
+  createOrganization,
+  findOrganizationBySlug,
+  setOrganizationActive,
+} from './db/queries/organizations.js';
+import { normalEmail } from './db/queries/sign-in.js';
 import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from './db/queries/subscriptions.js';
 import { mailboxes, type SubscriptionPlan, users } from './db/schema/index.js';
 import { seedDemo } from './demo.js';
@@ -18,13 +24,15 @@ const USAGE = `insightdesk <command> [options]
 
   migrate                                       apply database migrations
   create-org --name NAME --slug SLUG            create an organisation with default SLA policies
-  create-admin --org SLUG --email E [--name N] [--password P]
-                                                add (or promote) an owner and print an API token
+  create-admin --org SLUG --email E             invite an owner: prints the single-use invitation
+                                                to hand over (the person chooses their password)
   create-token --org SLUG --email E [--name N]  print a new API token for a member
   add-mailbox --org SLUG --address A --imap-host H --imap-user U --imap-password P
               [--imap-port 993] [--imap-insecure] [--folder INBOX]
                                                 connect a support inbox
   plans                                         list the subscription plans and their limits
+  deactivate-org SLUG                           refuse every token and session of an organisation
+  activate-org SLUG                             allow them again
   set-plan SLUG PLAN                            move an organisation to another plan (audited; a plan
                                                 below current usage is allowed, with a warning)
   sla TICKET_ID                                 show a ticket's live SLA clocks
@@ -32,24 +40,35 @@ const USAGE = `insightdesk <command> [options]
 
 class UsageError extends Error {}
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    name: { type: 'string' },
-    slug: { type: 'string' },
-    org: { type: 'string' },
-    email: { type: 'string' },
-    password: { type: 'string' },
-    address: { type: 'string' },
-    'imap-host': { type: 'string' },
-    'imap-port': { type: 'string', default: '993' },
-    'imap-user': { type: 'string' },
-    'imap-password': { type: 'string' },
-    'imap-insecure': { type: 'boolean', default: false },
-    folder: { type: 'string', default: 'INBOX' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+function parseCommandLine() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      slug: { type: 'string' },
+      org: { type: 'string' },
+      email: { type: 'string' },
+      address: { type: 'string' },
+      'imap-host': { type: 'string' },
+      'imap-port': { type: 'string', default: '993' },
+      'imap-user': { type: 'string' },
+      'imap-password': { type: 'string' },
+      'imap-insecure': { type: 'boolean', default: false },
+      folder: { type: 'string', default: 'INBOX' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+let parsed: ReturnType<typeof parseCommandLine>;
+try {
+  parsed = parseCommandLine();
+} catch (error) {
+  // An unknown or malformed option: one line and the usage, as for any other usage mistake.
+  console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const { positionals, values } = parsed;
 
 function required(name: keyof typeof values): string {
   const value = values[name];
@@ -86,23 +105,50 @@ const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
   },
   async 'create-admin'(db) {
     const org = await organization(db);
-    const { user } = await db.withTenant({ organizationId: org.id }, async (tx) => {
-      const member = await ensureMember(tx, org.id, {
-        email: required('email'),
-        name: values.name,
+    const email = normalEmail(required('email'));
+    const config = loadConfig();
+    const { token, tokenHash } = newInvitationToken();
+    const expiresAt = new Date(Date.now() + config.api.invitationTtlHours * 3_600_000);
+    // An account belongs to its person: the operator invites, the person accepts and sets the password.
+    const { created } = await db.withTenant({ organizationId: org.id }, async (tx) => {
+      const invited = await replaceOpenInvitation(tx, {
+        organizationId: org.id,
+        email,
         role: 'owner',
+        invitedBy: null,
+        tokenHash,
+        expiresAt,
       });
-      await promoteMember(tx, org.id, member.user.id, 'owner');
-      return member;
+      await recordAudit(tx, {
+        organizationId: org.id,
+        actorId: null,
+        action: 'invitation.created',
+        targetType: 'invitation',
+        targetId: invited.created.id,
+        after: invitationView(invited.created),
+      });
+      return invited;
     });
-    if (values.password) {
-      await db.adminDb
-        .update(users)
-        .set({ passwordHash: await hashPassword(values.password) })
-        .where(eq(users.id, user.id));
-    }
-    console.log(`${user.email} is an owner of ${org.slug}`);
-    await printToken(db, org.id, user.id, 'cli');
+    const mail = invitationMail({
+      organizationName: org.name,
+      inviterName: 'The operator',
+      role: 'owner',
+      token,
+      expiresAt,
+      apiUrl: config.api.publicUrl,
+    });
+    console.log(`invitation ${created.id}: ${email} as owner of ${org.slug}; hand this to them:\n`);
+    console.log(mail.text);
+  },
+  async 'deactivate-org'(db) {
+    const org = await organization(db, positionals[1] ?? '');
+    await setOrganizationActive(db.adminDb, org.id, false);
+    console.log(`${org.slug} deactivated: its tokens and sessions are refused`);
+  },
+  async 'activate-org'(db) {
+    const org = await organization(db, positionals[1] ?? '');
+    await setOrganizationActive(db.adminDb, org.id, true);
+    console.log(`${org.slug} activated`);
   },
   async 'create-token'(db) {
     const org = await organization(db);

@@ -149,3 +149,71 @@ export function invitationMail(i: InvitationFacts): MailContent {
     headers: { 'Auto-Submitted': 'auto-generated' },
   };
 }
+
+/** The emails of the person's own account: address checks, password resets, address changes. */
+export type AccountMailKind = 'verify_email' | 'reset_password' | 'change_email' | 'account_exists';
+
+export interface AccountMailFacts {
+  kind: AccountMailKind;
+  /** The single-use secret (absent for `account_exists`, which only points at the reset). */
+  token?: string;
+  expiresAt?: Date;
+  /** Where the API is reached, e.g. `https://helpdesk.example.com`. */
+  apiUrl: string;
+}
+
+const accountMails: Record<
+  AccountMailKind,
+  { subject: string; intro: string; page: string; endpoint: string; body: Record<string, string> }
+> = {
+  verify_email: {
+    subject: 'Confirm your email address for InsightDesk',
+    intro: 'Someone (we hope you) created an InsightDesk account with this address. Confirm it to sign in:',
+    page: 'verify-email',
+    endpoint: '/auth/verify-email',
+    body: {},
+  },
+  reset_password: {
+    subject: 'Reset your InsightDesk password',
+    intro: 'A new password was asked for the InsightDesk account of this address. Choose one here:',
+    page: 'reset-password',
+    endpoint: '/auth/password/reset',
+    body: { newPassword: '10+ characters' },
+  },
+  change_email: {
+    subject: 'Confirm your new email address for InsightDesk',
+    intro: 'Your InsightDesk account asked to use this address from now on. Confirm it:',
+    page: 'confirm-email',
+    endpoint: '/auth/email/confirm',
+    body: {},
+  },
+  account_exists: {
+    subject: 'You already have an InsightDesk account',
+    intro: 'Someone tried to create an InsightDesk account with this address, which already has one.',
+    page: 'forgot-password',
+    endpoint: '/auth/password/forgot',
+    body: {},
+  },
+};
+
+export function accountMail(m: AccountMailFacts): MailContent {
+  const words = accountMails[m.kind];
+  const lines = ['Hello,', '', words.intro, ''];
+  if (m.token) {
+    // The secret travels in the fragment: browsers never send it to a server, so no log keeps it.
+    const body = JSON.stringify({ token: m.token, ...words.body });
+    lines.push(
+      `  ${m.apiUrl}/account/${words.page}#token=${m.token}`,
+      '',
+      'or, from a terminal:',
+      '',
+      `  curl -X POST ${m.apiUrl}${words.endpoint} -H 'Content-Type: application/json' -d '${body}'`,
+      '',
+      `The link works once, until ${m.expiresAt?.toISOString()}.`,
+    );
+  } else {
+    lines.push(`If you forgot your password, ask for a new one at ${m.apiUrl}/account/${words.page}.`);
+  }
+  lines.push('', 'If this was not you, ignore this email: nothing changes.');
+  return { subject: words.subject, text: lines.join('\n'), headers: { 'Auto-Submitted': 'auto-generated' } };
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Mailer } from '../activities/mailer.js';
@@ -6,14 +7,15 @@ import type { Storage } from '../activities/storage.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import type { TicketCommands } from '../temporal/tickets.js';
-import { authenticate, setupTenantContext } from './plugins/auth.js';
+import { authenticate, authenticatePerson, type SessionOptions, setupTenantContext } from './plugins/auth.js';
 import { answerFrameworkError, setupErrorHandling } from './plugins/errors.js';
 import { refuseNulCharacters } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { accountRoutes, meRoutes, twoFactorRoutes } from './routes/account.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
-import { accountRoutes, type LoginOptions, loginRoutes } from './routes/auth.js';
+import { type LoginOptions, loginRoutes } from './routes/auth.js';
 import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { categoryRoutes } from './routes/categories.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
@@ -57,10 +59,17 @@ export interface ApiOptions extends ApiDeps {
   inbound?: InboundOptions;
   /** How long invitations last and the API address their email shows (config: INVITATION_TTL_HOURS, PUBLIC_URL). */
   invitations?: Partial<InvitationOptions>;
+  /** Browser sessions' lifetimes (config: SESSION_IDLE_MINUTES, SESSION_MAX_HOURS); secure cookies behind https. */
+  sessions?: Partial<SessionOptions>;
 }
 
 const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, tokenDays: 30 };
 const DEFAULT_INVITATIONS: InvitationOptions = { ttlHours: 168, apiUrl: 'http://127.0.0.1:3000' };
+const DEFAULT_SESSIONS: SessionOptions = {
+  idleMinutes: 12 * 60,
+  absoluteHours: 14 * 24,
+  secureCookies: false,
+};
 
 // Belt and braces: the default serializers log no headers or bodies, but a debug log of a request
 // object must not print a token or a password either.
@@ -91,6 +100,13 @@ export async function buildApp(options: ApiOptions) {
     defaultFrom: options.defaultFrom,
   };
   const login = { ...DEFAULT_LOGIN, ...options.login };
+  const invitations = { ...DEFAULT_INVITATIONS, ...options.invitations };
+  const sessions = {
+    ...DEFAULT_SESSIONS,
+    secureCookies: invitations.apiUrl.startsWith('https:'),
+    ...options.sessions,
+  };
+  const mail = { mailer: options.mailer, defaultFrom: options.defaultFrom };
   const app = Fastify({
     logger: loggerOptions(options.logger),
     trustProxy: options.trustProxy ?? false,
@@ -112,20 +128,36 @@ export async function buildApp(options: ApiOptions) {
   });
   await registerOpenApi(app);
   await registerRateLimit(app);
+  await app.register(cookie);
 
   await app.register(healthRoutes, { db: options.db, checks: options.checks });
-  await app.register(loginRoutes, { db: options.db, login });
+  await app.register(loginRoutes, {
+    db: options.db,
+    login,
+    signIn: { sessions, apiUrl: invitations.apiUrl },
+    ...mail,
+  });
   await app.register(invitationAcceptRoutes, { db: options.db, login });
   await app.register(surveyRoutes, deps);
   if (options.inbound) await app.register(inboundRoutes, { db: options.db, inbound: options.inbound });
 
-  // Everything else needs a bearer token; the hook also enforces each route's minimumRole.
+  // The person's own account: their session or a token they signed in for, never an organisation's.
+  await app.register(async (personal) => {
+    personal.addHook('onRequest', authenticatePerson(options.db, sessions));
+    personal.addHook('onSend', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+    await personal.register(accountRoutes, { db: options.db, ...mail, apiUrl: invitations.apiUrl, sessions });
+    await personal.register(twoFactorRoutes, { db: options.db });
+  });
+
+  // Everything else needs a token or a session in an organisation; the hook also enforces minimumRole.
   await app.register(async (authenticated) => {
-    authenticated.addHook('onRequest', authenticate(options.db));
+    authenticated.addHook('onRequest', authenticate(options.db, sessions));
     authenticated.addHook('onSend', async (_request, reply) => {
       reply.header('cache-control', 'no-store');
     });
-    await authenticated.register(accountRoutes);
+    await authenticated.register(meRoutes);
     for (const routes of [
       ticketRoutes,
       messageRoutes,
@@ -145,10 +177,7 @@ export async function buildApp(options: ApiOptions) {
     ]) {
       await authenticated.register(routes, deps);
     }
-    await authenticated.register(invitationRoutes, {
-      ...deps,
-      invitations: { ...DEFAULT_INVITATIONS, ...options.invitations },
-    });
+    await authenticated.register(invitationRoutes, { ...deps, invitations });
   });
   return app;
 }

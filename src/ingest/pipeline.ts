@@ -8,16 +8,9 @@ import type { Storage } from '../activities/storage.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
+import { ensureMember } from '../db/queries/members.js';
 import { recordActivity } from '../db/queries/tickets.js';
-import {
-  type Attachment,
-  inboundEmails,
-  mailboxes,
-  ticketMessages,
-  tickets,
-  userOrganizations,
-  users,
-} from '../db/schema/index.js';
+import { type Attachment, inboundEmails, mailboxes, ticketMessages, tickets } from '../db/schema/index.js';
 import { TicketCommandError, type TicketCommands } from '../temporal/tickets.js';
 import type { InboundRecord, IncomingMessage } from '../workflows/contracts.js';
 import { describeError, type IngestLogger, silentLogger } from './log.js';
@@ -226,19 +219,10 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     from: { address: string; name: string },
   ): Promise<string> {
     const email = clean(from.address.toLowerCase(), 320).text;
-    const name = clean(from.name.trim(), 200).text || email.split('@')[0] || email;
+    const name = clean(from.name.trim(), 200).text;
     return admin.transaction(async (tx) => {
-      const find = () => tx.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-      let [user] = await find();
-      if (!user) {
-        await tx.insert(users).values({ email, name }).onConflictDoNothing({ target: users.email });
-        [user] = await find();
-      }
-      await tx
-        .insert(userOrganizations)
-        .values({ userId: user!.id, organizationId, role: 'customer' })
-        .onConflictDoNothing({ target: [userOrganizations.userId, userOrganizations.organizationId] });
-      return user!.id;
+      const { user } = await ensureMember(tx, organizationId, { email, name, role: 'customer' });
+      return user.id;
     });
   }
 

@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { apiTokens, mailboxes, slaPolicies, userOrganizations, users } from '../../src/db/schema/index.js';
 import { as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
+import { joinOrganization } from '../support/db.js';
 
 const h = useApiHarness();
 
@@ -155,26 +156,25 @@ describe('/mailboxes', () => {
 });
 
 describe('/members', () => {
-  it('lists, adds, changes and removes members', async () => {
+  it('lists, adds customers, renames, changes and removes members', async () => {
     const f = await createApiFixture(h.db);
     const api = as(h.app, f.tokens.admin);
     const agents = (await api.get('/members?role=agent')).json().data;
     expect(agents.map((m: { userId: string }) => m.userId)).toEqual([f.agent.id]);
     expect((await api.get('/members')).json().data).toHaveLength(4);
 
-    const added = await api.post('/members', { email: 'Newbie@Example.test', role: 'agent' });
+    const added = await api.post('/members', { email: 'Newbie@Example.test', role: 'customer' });
     expect(added.statusCode).toBe(201);
-    expect(added.json()).toMatchObject({
-      email: 'newbie@example.test',
-      name: 'newbie',
-      role: 'agent',
-      isActive: true,
-    });
-    const again = await api.post('/members', { email: 'newbie@example.test', role: 'admin' });
+    expect(added.json()).toMatchObject({ email: 'newbie@example.test', name: 'newbie', role: 'customer' });
+    const again = await api.post('/members', { email: 'newbie@example.test', role: 'customer' });
     expect(again.statusCode).toBe(409);
+    const staff = await api.post('/members', { email: 'colleague@example.test', role: 'agent' });
+    expect(errorOf(staff).code).toBe('invitation_required');
 
+    const renamed = await api.patch(`/members/${added.json().userId}`, { name: 'Nina Newbie' });
+    expect(renamed.json()).toMatchObject({ name: 'Nina Newbie', role: 'customer' });
     const promoted = await api.patch(`/members/${added.json().userId}`, { role: 'admin' });
-    expect(promoted.json().role).toBe('admin');
+    expect(promoted.json()).toMatchObject({ role: 'admin', name: 'Nina Newbie' });
     expect((await api.delete(`/members/${added.json().userId}`)).statusCode).toBe(204);
     expect((await api.get(`/members/${added.json().userId}`)).statusCode).toBe(404);
   });
@@ -185,9 +185,7 @@ describe('/members', () => {
     await as(h.app, f.tokens.admin).delete(`/members/${f.agent.id}`);
     const [token] = await h.db.adminDb.select().from(apiTokens).where(eq(apiTokens.userId, f.agent.id));
     expect(token!.revokedAt).not.toBeNull();
-    await h.db.adminDb
-      .insert(userOrganizations)
-      .values({ userId: f.agent.id, organizationId: f.org.id, role: 'agent' });
+    await joinOrganization(h.db, f.agent, f.org.id, 'agent');
     expect((await as(h.app, f.tokens.agent).get('/tickets')).statusCode).toBe(401);
   });
 
@@ -199,7 +197,7 @@ describe('/members', () => {
     expect((await admin.patch(`/members/${f.owner.id}`, { role: 'agent' })).statusCode).toBe(403);
     expect((await admin.delete(`/members/${f.owner.id}`)).statusCode).toBe(403);
     expect((await admin.post('/members', { email: 'boss@example.test', role: 'owner' })).statusCode).toBe(
-      403,
+      422,
     );
 
     const lastOwner = await owner.patch(`/members/${f.owner.id}`, { role: 'admin' });
@@ -209,15 +207,17 @@ describe('/members', () => {
     expect((await owner.patch(`/members/${f.owner.id}`, { role: 'admin' })).statusCode).toBe(200);
   });
 
-  it('sets a password only for an account it creates', async () => {
+  it('never sets a password, not even for an account it creates', async () => {
     const f = await createApiFixture(h.db);
     const other = await createApiFixture(h.db, 'Other');
-    const hijack = await as(h.app, f.tokens.admin).post('/members', {
-      email: other.owner.email,
-      role: 'agent',
-      password: 'attacker password',
-    });
-    expect(hijack.statusCode).toBe(422);
+    for (const email of [other.owner.email, 'brand.new@example.test']) {
+      const hijack = await as(h.app, f.tokens.admin).post('/members', {
+        email,
+        role: 'customer',
+        password: 'attacker password',
+      });
+      expect(hijack.statusCode).toBe(400);
+    }
     const [user] = await h.db.adminDb.select().from(users).where(eq(users.id, other.owner.id));
     expect(user!.passwordHash).toBeNull();
   });

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditLogs, organizationInvitations } from '../../src/db/schema/index.js';
+import { hashPassword } from '../../src/api/auth/passwords.js';
+import { auditLogs, organizationInvitations, users } from '../../src/db/schema/index.js';
 import { type ApiFixture, as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
 
 const h = useApiHarness();
@@ -63,7 +64,8 @@ describe('POST /invitations', () => {
     expect(accepted.statusCode, accepted.body).toBe(201);
     expect(accepted.json().role).toBe('agent');
     const member = await as(h.app, f.tokens.admin).get(`/members/${f.customer.id}`);
-    expect(member.json()).toMatchObject({ role: 'agent', name: 'Carla Customer' });
+    // The name the person gave when accepting is what the organisation now calls them.
+    expect(member.json()).toMatchObject({ role: 'agent', name: 'Carla' });
   });
 
   it('answers bad emails and roles with 400 in the error shape', async () => {
@@ -198,20 +200,25 @@ describe('POST /invitations/accept', () => {
     );
   });
 
-  it('leaves an existing account’s password alone', async () => {
+  it('an existing account accepts with its own password, which the invitation never changes', async () => {
     const f = await createApiFixture(h.db);
     const other = await createApiFixture(h.db, 'Elsewhere');
-    await as(h.app, other.tokens.agent).put('/me/password', { newPassword: 'first password 1' });
+    await h.db.adminDb
+      .update(users)
+      .set({ passwordHash: await hashPassword('first password 1') })
+      .where(eq(users.id, other.agent.id));
     const { token } = await invite(f, other.agent.email);
 
-    const refused = await accept({ token, name: 'Someone', password: 'taken over pass' });
-    expect(refused.statusCode).toBe(422);
-    expect(errorOf(refused).message).toBe('the account has a password already: log in with it');
+    for (const password of [undefined, 'taken over pass']) {
+      const refused = await accept({ token, name: 'Someone', ...(password ? { password } : {}) });
+      expect(refused.statusCode).toBe(403);
+      expect(errorOf(refused).code).toBe('password_required');
+    }
 
-    // The refusal used nothing up: the invitation is still open and joins without a password.
-    const joined = await accept({ token, name: 'Someone' });
+    // The refusals used nothing up: the invitation is still open, and the account's holder joins with it.
+    const joined = await accept({ token, name: 'Someone', password: 'first password 1' });
     expect(joined.statusCode).toBe(201);
-    expect(joined.json().user).toMatchObject({ id: other.agent.id, name: 'Adam Agent' });
+    expect(joined.json().user).toMatchObject({ id: other.agent.id, name: 'Someone' });
     const login = await as(h.app).post('/auth/login', {
       email: other.agent.email,
       password: 'first password 1',

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
 import { hashApiToken } from '../../src/api/auth/tokens.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { getOrganizationPlan } from '../../src/db/queries/subscriptions.js';
@@ -17,7 +18,8 @@ import {
   userOrganizations,
   users,
 } from '../../src/db/schema/index.js';
-import { openTestDatabase } from '../support/db.js';
+import { tokenFor } from '../support/api.js';
+import { createUser, joinOrganization, openTestDatabase } from '../support/db.js';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
@@ -47,30 +49,81 @@ describe('operator CLI', () => {
       ['urgent', 60, 240],
     ]);
 
+    // The owner is invited, never given an account or a password by the operator.
     const email = `Boss-${randomUUID().slice(0, 6)}@Cli.test`;
-    const { stdout } = await cli(
-      'create-admin',
-      '--org',
-      slug,
-      '--email',
-      email,
-      '--password',
-      'correct horse',
-    );
-    const token = stdout.match(/API token \(shown once\): (\S+)/)![1]!;
+    const { stdout } = await cli('create-admin', '--org', slug, '--email', email);
+    expect(stdout).toContain(`${email.toLowerCase()} as owner of ${slug}`);
+    const invitation = stdout.match(/idi_[\w-]{43}/)![0];
+    expect(await db.adminDb.select().from(users).where(eq(users.email, email.toLowerCase()))).toEqual([]);
+    await expect(
+      cli('create-admin', '--org', slug, '--email', email, '--password', 'x'),
+    ).rejects.toMatchObject({
+      code: 2,
+    });
+
+    const app = await buildApp({
+      db,
+      tickets: undefined as never,
+      storage: undefined as never,
+      surveyLinks: undefined as never,
+      mailer: undefined as never,
+      defaultFrom: 'support@cli.test',
+    });
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/invitations/accept',
+      payload: { token: invitation, name: 'The Boss', password: 'correct horse battery' },
+    });
+    await app.close();
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    const token = accepted.json().token;
     const [stored] = await db.adminDb
       .select()
       .from(apiTokens)
       .where(eq(apiTokens.tokenHash, hashApiToken(token)));
     expect(stored!.organizationId).toBe(org!.id);
     const [user] = await db.adminDb.select().from(users).where(eq(users.email, email.toLowerCase()));
-    expect(user!.passwordHash).toMatch(/\S/);
     expect(user!.passwordHash).not.toContain('correct horse');
     const [membership] = await db.adminDb
       .select()
       .from(userOrganizations)
       .where(eq(userOrganizations.userId, user!.id));
     expect(membership!.role).toBe('owner');
+  });
+
+  it('deactivates and activates an organisation: its tokens stop and start working', async () => {
+    const slug = `off-${randomUUID().slice(0, 8)}`;
+    await cli('create-org', '--name', 'Off Co', '--slug', slug);
+    const [org] = await db.adminDb.select().from(organizations).where(eq(organizations.slug, slug));
+    const f = { org: org! };
+    const owner = await createUser(db, 'Off Owner');
+    await joinOrganization(db, owner, org!.id, 'owner');
+    const token = await tokenFor(db, f, owner);
+    const app = await buildApp({
+      db,
+      tickets: undefined as never,
+      storage: undefined as never,
+      surveyLinks: undefined as never,
+      mailer: undefined as never,
+      defaultFrom: 'support@cli.test',
+    });
+    const me = () => app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${token}` } });
+    try {
+      expect((await me()).statusCode).toBe(200);
+      expect((await cli('deactivate-org', slug)).stdout).toContain(`${slug} deactivated`);
+      expect((await me()).statusCode).toBe(401);
+      await cli('activate-org', slug);
+      expect((await me()).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    const actions = await db.adminDb
+      .select({ action: auditLogs.action })
+      .from(auditLogs)
+      .where(eq(auditLogs.organizationId, org!.id));
+    expect(actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['organization.deactivated', 'organization.activated']),
+    );
   });
 
   it('refuses unknown organisations and missing options with a clear message and exit code 2', async () => {

@@ -9,10 +9,16 @@ import { createFileStorage, type Storage } from '../../src/activities/storage.js
 import { type Api, type ApiOptions, buildApp } from '../../src/api/app.js';
 import { issueApiToken } from '../../src/api/auth/tokens.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import { type UserRole, userOrganizations } from '../../src/db/schema/index.js';
+import type { UserRole } from '../../src/db/schema/index.js';
 import { silentLogger } from '../../src/ingest/log.js';
 import { createIngestPipeline } from '../../src/ingest/pipeline.js';
-import { createOrganizationFixture, createUser, type OrganizationFixture, openTestDatabase } from './db.js';
+import {
+  createOrganizationFixture,
+  createUser,
+  joinOrganization,
+  type OrganizationFixture,
+  openTestDatabase,
+} from './db.js';
 import { INGEST_LIMITS } from './ingest-harness.js';
 import { quietTemporalRuntime, startTimeSkippingEnv } from './temporal.js';
 import {
@@ -132,9 +138,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
 export async function createApiFixture(db: DatabaseHandle, name = 'Acme') {
   const f = await createOrganizationFixture(db, name);
   const admin = await createUser(db, 'Ada Admin');
-  await db.adminDb
-    .insert(userOrganizations)
-    .values({ userId: admin.id, organizationId: f.org.id, role: 'admin' });
+  await joinOrganization(db, admin, f.org.id, 'admin');
   const tokenOf = (user: { id: string }) => tokenFor(db, f, user);
   return {
     ...f,
@@ -175,7 +179,7 @@ export async function addMember(
   role: UserRole,
 ) {
   const user = await createUser(db, name);
-  await db.adminDb.insert(userOrganizations).values({ userId: user.id, organizationId: f.org.id, role });
+  await joinOrganization(db, user, f.org.id, role);
   return user;
 }
 

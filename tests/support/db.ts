@@ -14,8 +14,24 @@ export async function createUser(
   name: string,
   email = `${name.toLowerCase().replace(/\W+/g, '.')}-${unique()}@example.test`,
 ) {
-  const [user] = await db.adminDb.insert(users).values({ name, email }).returning();
+  // People in fixtures have confirmed their address, as anyone who signs in has.
+  const [user] = await db.adminDb
+    .insert(users)
+    .values({ name, email, emailVerified: true, emailVerifiedAt: new Date() })
+    .returning();
   return user!;
+}
+
+/** Makes the user a member of the organisation; the organisation calls them by their own name. */
+export async function joinOrganization(
+  db: DatabaseHandle,
+  user: { id: string; name: string },
+  organizationId: string,
+  role: UserRole,
+) {
+  await db.adminDb
+    .insert(userOrganizations)
+    .values({ userId: user.id, organizationId, role, displayName: user.name });
 }
 
 /** A fresh organisation with an owner, an agent and a customer, so each test stands alone. */
@@ -24,7 +40,7 @@ export async function createOrganizationFixture(db: DatabaseHandle, name = 'Acme
   const [org] = await db.adminDb.insert(organizations).values({ name, slug }).returning();
   const member = async (userName: string, role: UserRole) => {
     const user = await createUser(db, userName);
-    await db.adminDb.insert(userOrganizations).values({ userId: user.id, organizationId: org!.id, role });
+    await joinOrganization(db, user, org!.id, role);
     return user;
   };
   return {

@@ -10,14 +10,17 @@ const DISPLAY_LENGTH = TOKEN_MARK.length + 8;
 /** Tokens are stored as this hash only: a leaked table does not leak working tokens. */
 export const hashApiToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-// Invitation tokens have their own mark: one is never mistaken for (or tried as) an API token.
-const INVITATION_MARK = 'idi_';
+// Each kind of secret has its own mark: one is never mistaken for (or tried as) another.
+const SECRET_MARKS = { invitation: 'idi_', session: 'ids_', link: 'idv_' } as const;
 
-/** A single-use invitation secret and the hash that is all the database keeps of it. */
-export function newInvitationToken() {
-  const token = `${INVITATION_MARK}${randomBytes(32).toString('base64url')}`;
+/** A new secret of one kind and the hash that is all the database keeps of it. */
+export function newSecret(kind: keyof typeof SECRET_MARKS) {
+  const token = `${SECRET_MARKS[kind]}${randomBytes(32).toString('base64url')}`;
   return { token, tokenHash: hashApiToken(token) };
 }
+
+/** A single-use invitation secret and its hash. */
+export const newInvitationToken = () => newSecret('invitation');
 
 export interface IssueTokenInput {
   organizationId: string;

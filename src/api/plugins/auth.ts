@@ -1,24 +1,63 @@
-import { and, eq } from 'drizzle-orm';
+import { timingSafeEqual } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseHandle, Tx } from '../../db/client.js';
-import { apiTokens, type UserRole, userOrganizations, users } from '../../db/schema/index.js';
+import { findLiveSession, touchSession } from '../../db/queries/sign-in.js';
+import {
+  apiTokens,
+  organizations,
+  type Session,
+  type UserRole,
+  userOrganizations,
+  users,
+} from '../../db/schema/index.js';
 import { hashApiToken } from '../auth/tokens.js';
-import { forbidden, unauthenticated } from '../errors.js';
+import { ApiError, forbidden, unauthenticated } from '../errors.js';
 
 /** The roles that may use the agents' API at all. */
 export type StaffRole = Exclude<UserRole, 'customer'>;
 
-export interface Principal {
+/**
+ * How the caller proved who they are. A session or a token the person got by signing in is theirs;
+ * a token an admin minted for them (`POST /tokens {userId}`, the CLI) is the organisation's, and never
+ * reaches account-level operations.
+ */
+export type Credential =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'token'; tokenId: string; personal: boolean };
+
+/** Who is calling, without an organisation: for the account's own routes. */
+export interface Person {
   userId: string;
+  credential: Credential;
+  /** The browser session, when the cookie is the credential. */
+  session?: Session;
+}
+
+/** Who is calling in which organisation, with which role. */
+export interface Principal extends Person {
   organizationId: string;
   role: StaffRole;
-  tokenId: string;
 }
+
+export interface SessionOptions {
+  /** A session unused this long ends. */
+  idleMinutes: number;
+  /** A session ends this long after sign-in, used or not. */
+  absoluteHours: number;
+  /** Cookies only over https (PUBLIC_URL is https). */
+  secureCookies: boolean;
+}
+
+export const SESSION_COOKIE = 'insightdesk_session';
+export const CSRF_HEADER = 'x-csrf-token';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling; set by the authentication hook on every route of the authenticated scope. */
     principal: Principal;
+    /** Who is calling, on the account's own routes (no organisation). */
+    person: Person;
     /** Runs `fn` in one transaction as `app_user`, scoped by RLS to the caller's organisation. */
     inTenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   }
@@ -30,7 +69,7 @@ declare module 'fastify' {
 
 const RANK: Record<UserRole, number> = { customer: 0, agent: 1, admin: 2, owner: 3 };
 
-const outranks = (role: UserRole, other: UserRole) => RANK[role] >= RANK[other];
+export const outranks = (role: UserRole, other: UserRole) => RANK[role] >= RANK[other];
 
 export const isStaffRole = (role: UserRole): role is StaffRole => role !== 'customer';
 
@@ -38,10 +77,13 @@ export const isStaffRole = (role: UserRole): role is StaffRole => role !== 'cust
 const LAST_USED_PRECISION_MS = 60_000;
 
 const BEARER = /^Bearer\s+(\S+)$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Decorates requests with `principal` and `inTenant`; the hook itself is added per scope by `authenticate`. */
+/** Decorates requests with `principal`, `person` and `inTenant`; the hooks are added per scope. */
 export function setupTenantContext(app: FastifyInstance, db: DatabaseHandle) {
   app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('person', null as unknown as Person);
   app.decorateRequest('inTenant', function <T>(this: FastifyRequest, fn: (tx: Tx) => Promise<T>) {
     return db.withTenant(
       { organizationId: this.principal.organizationId, userId: this.principal.userId },
@@ -50,64 +92,216 @@ export function setupTenantContext(app: FastifyInstance, db: DatabaseHandle) {
   });
 }
 
-/**
- * onRequest hook: resolves the bearer token to a user, organisation and role, and refuses roles below the
- * route's `minimumRole`. The token is looked up by its hash on the owner connection, because the
- * organisation (and so the RLS context) is only known once the token is.
- */
-export function authenticate(db: DatabaseHandle) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) {
-      reply.header('www-authenticate', 'Bearer');
-      throw unauthenticated('an Authorization: Bearer <token> header is required');
-    }
-    const [found] = await db.adminDb
-      .select({
-        tokenId: apiTokens.id,
-        organizationId: apiTokens.organizationId,
-        userId: apiTokens.userId,
-        revokedAt: apiTokens.revokedAt,
-        expiresAt: apiTokens.expiresAt,
-        lastUsedAt: apiTokens.lastUsedAt,
-        userActive: users.isActive,
-        role: userOrganizations.role,
-      })
-      .from(apiTokens)
-      .innerJoin(users, eq(users.id, apiTokens.userId))
-      // The role is read at each request, so a demotion or removal takes effect at once.
-      .leftJoin(
-        userOrganizations,
-        and(
-          eq(userOrganizations.userId, apiTokens.userId),
-          eq(userOrganizations.organizationId, apiTokens.organizationId),
-        ),
-      )
-      .where(eq(apiTokens.tokenHash, hashApiToken(token)));
-    const now = Date.now();
-    const usable =
-      found && !found.revokedAt && (!found.expiresAt || found.expiresAt.getTime() > now) && found.userActive;
-    if (!usable || !found.role) {
-      reply.header('www-authenticate', 'Bearer error="invalid_token"');
-      throw unauthenticated('the bearer token is invalid, expired or revoked');
-    }
-    if (!isStaffRole(found.role)) throw forbidden('customers have no access to the agents’ API');
-    const minimumRole = request.routeOptions.config.minimumRole ?? 'agent';
-    if (!outranks(found.role, minimumRole)) throw forbidden(`this needs the ${minimumRole} role or above`);
+const invalidToken = (reply: FastifyReply) => {
+  reply.header('www-authenticate', 'Bearer error="invalid_token"');
+  return unauthenticated('the bearer token is invalid, expired or revoked');
+};
 
-    request.principal = {
-      userId: found.userId,
-      organizationId: found.organizationId,
-      role: found.role,
-      tokenId: found.tokenId,
-    };
-    if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      await request.inTenant((tx) =>
-        tx
-          .update(apiTokens)
-          .set({ lastUsedAt: new Date(now) })
-          .where(eq(apiTokens.id, found.tokenId)),
-      );
+const sameSecret = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** The bearer token's principal: one statement reads the token, its user, membership and organisation. */
+async function tokenPrincipal(db: DatabaseHandle, token: string, reply: FastifyReply): Promise<Principal> {
+  const [found] = await db.adminDb
+    .select({
+      tokenId: apiTokens.id,
+      organizationId: apiTokens.organizationId,
+      userId: apiTokens.userId,
+      createdById: apiTokens.createdById,
+      lastUsedAt: apiTokens.lastUsedAt,
+      // The role is read at each request, so a demotion or removal takes effect at once.
+      role: userOrganizations.role,
+    })
+    .from(apiTokens)
+    .innerJoin(users, and(eq(users.id, apiTokens.userId), eq(users.isActive, true)))
+    // A deactivated organisation refuses every token at once.
+    .innerJoin(
+      organizations,
+      and(eq(organizations.id, apiTokens.organizationId), eq(organizations.isActive, true)),
+    )
+    .innerJoin(
+      userOrganizations,
+      and(
+        eq(userOrganizations.userId, apiTokens.userId),
+        eq(userOrganizations.organizationId, apiTokens.organizationId),
+      ),
+    )
+    .where(
+      and(
+        eq(apiTokens.tokenHash, hashApiToken(token)),
+        sql`${apiTokens.revokedAt} is null`,
+        sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`,
+      ),
+    );
+  if (!found) throw invalidToken(reply);
+  if (!isStaffRole(found.role)) throw forbidden('customers have no access to the agents’ API');
+  const now = Date.now();
+  if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+    await db.adminDb
+      .update(apiTokens)
+      .set({ lastUsedAt: new Date(now) })
+      .where(eq(apiTokens.id, found.tokenId));
+  }
+  return {
+    userId: found.userId,
+    organizationId: found.organizationId,
+    role: found.role,
+    credential: { kind: 'token', tokenId: found.tokenId, personal: found.createdById === found.userId },
+  };
+}
+
+/** The signed-in browser session behind the cookie, with CSRF checked for writes; undefined without one. */
+async function cookieSession(
+  db: DatabaseHandle,
+  options: SessionOptions,
+  request: FastifyRequest,
+  allowSecondFactorPending = false,
+): Promise<Session | undefined> {
+  const secret = request.cookies[SESSION_COOKIE];
+  if (!secret) return undefined;
+  const idleSince = new Date(Date.now() - options.idleMinutes * 60_000);
+  const session = await findLiveSession(db.adminDb, hashApiToken(secret), idleSince);
+  if (!session) throw unauthenticated('the session has ended; sign in again');
+  if (session.secondFactorPending && !allowSecondFactorPending) {
+    throw new ApiError(401, 'second_factor_required', 'finish signing in with POST /auth/two-factor');
+  }
+  if (!SAFE_METHODS.has(request.method)) {
+    const sent = request.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !sameSecret(sent, session.csrfToken)) {
+      throw new ApiError(403, 'csrf_failed', `a cookie-authenticated write needs the ${CSRF_HEADER} header`);
     }
+  }
+  if (Date.now() - session.lastSeenAt.getTime() > LAST_USED_PRECISION_MS) {
+    await touchSession(db.adminDb, session.id);
+  }
+  return session;
+}
+
+/** The session's principal in the organisation the request names (X-Organization-Id) or the session's. */
+async function sessionPrincipal(
+  db: DatabaseHandle,
+  request: FastifyRequest,
+  session: Session,
+): Promise<Principal> {
+  const header = request.headers['x-organization-id'];
+  const organizationId = typeof header === 'string' ? header : session.organizationId;
+  if (!organizationId) {
+    throw new ApiError(
+      422,
+      'organization_required',
+      'choose an organisation with PUT /auth/session/organization',
+    );
+  }
+  if (!UUID.test(organizationId)) throw forbidden('you have no agent access to that organisation');
+  const role = await sessionRole(db, session.userId, organizationId);
+  return {
+    userId: session.userId,
+    organizationId,
+    role,
+    credential: { kind: 'session', sessionId: session.id },
+  };
+}
+
+/**
+ * The person's staff role in an active organisation, else 403 — the same answer for an organisation
+ * that does not exist, one they are not in and one that is deactivated. An organisation that asks for
+ * a second factor is closed to staff without one.
+ */
+export async function sessionRole(
+  db: DatabaseHandle,
+  userId: string,
+  organizationId: string,
+): Promise<StaffRole> {
+  const [found] = await db.adminDb
+    .select({
+      role: userOrganizations.role,
+      requiresTwoFactor: sql<boolean>`coalesce((${organizations.settings}->>'requireTwoFactor')::boolean, false)`,
+      hasTwoFactor: sql<boolean>`${users.twoFactorEnabledAt} is not null`,
+    })
+    .from(userOrganizations)
+    .innerJoin(
+      organizations,
+      and(eq(organizations.id, userOrganizations.organizationId), eq(organizations.isActive, true)),
+    )
+    .innerJoin(users, eq(users.id, userOrganizations.userId))
+    .where(and(eq(userOrganizations.userId, userId), eq(userOrganizations.organizationId, organizationId)));
+  if (!found || !isStaffRole(found.role)) throw forbidden('you have no agent access to that organisation');
+  if (found.requiresTwoFactor && !found.hasTwoFactor) {
+    throw new ApiError(
+      403,
+      'two_factor_required',
+      'this organisation requires two-factor sign-in: turn it on with POST /me/two-factor',
+    );
+  }
+  return found.role;
+}
+
+function requireRole(request: FastifyRequest, role: StaffRole) {
+  const minimumRole = request.routeOptions.config.minimumRole ?? 'agent';
+  if (!outranks(role, minimumRole)) throw forbidden(`this needs the ${minimumRole} role or above`);
+}
+
+/**
+ * onRequest hook for the organisation's routes: a bearer token, or the session cookie (writes need the
+ * CSRF header). The token is looked up on the owner connection, because the organisation (and so the
+ * RLS context) is only known once the token is.
+ */
+export function authenticate(db: DatabaseHandle, options: SessionOptions) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization;
+    if (header) {
+      const token = BEARER.exec(header)?.[1];
+      if (!token) throw invalidToken(reply);
+      request.principal = await tokenPrincipal(db, token, reply);
+    } else {
+      const session = await cookieSession(db, options, request);
+      if (!session) {
+        reply.header('www-authenticate', 'Bearer');
+        throw unauthenticated('an Authorization: Bearer <token> header or a signed-in session is required');
+      }
+      request.principal = await sessionPrincipal(db, request, session);
+    }
+    request.person = request.principal;
+    requireRole(request, request.principal.role);
+  };
+}
+
+/**
+ * onRequest hook for the account's own routes (`/me/…`): the person's session, or a token they got by
+ * signing in. A token an organisation issued for them is refused: an organisation never reaches the
+ * account's password, email, sessions or second factor.
+ */
+export function authenticatePerson(
+  db: DatabaseHandle,
+  options: SessionOptions,
+  only: { sessionOnly?: boolean; allowSecondFactorPending?: boolean } = {},
+) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization;
+    if (header && !only.sessionOnly) {
+      const token = BEARER.exec(header)?.[1];
+      if (!token) throw invalidToken(reply);
+      const principal = await tokenPrincipal(db, token, reply);
+      if (principal.credential.kind === 'token' && !principal.credential.personal) {
+        throw new ApiError(
+          403,
+          'personal_credential_required',
+          'this token was issued by an organisation; account settings need your own sign-in',
+        );
+      }
+      request.person = { userId: principal.userId, credential: principal.credential };
+      return;
+    }
+    const session = await cookieSession(db, options, request, only.allowSecondFactorPending);
+    if (!session) {
+      if (only.sessionOnly) throw unauthenticated('this needs a signed-in browser session');
+      reply.header('www-authenticate', 'Bearer');
+      throw unauthenticated('an Authorization: Bearer <token> header or a signed-in session is required');
+    }
+    request.person = {
+      userId: session.userId,
+      credential: { kind: 'session', sessionId: session.id },
+      session,
+    };
   };
 }

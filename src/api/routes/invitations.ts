@@ -19,11 +19,18 @@ import {
   replaceOpenInvitation,
   revokeInvitation,
 } from '../../db/queries/invitations.js';
-import { ensureMember, promoteMember } from '../../db/queries/members.js';
+import { ensureMember, promoteMember, setDisplayName } from '../../db/queries/members.js';
 import { findMember } from '../../db/queries/organization-members.js';
-import { type OrganizationInvitation, organizations, users } from '../../db/schema/index.js';
+import {
+  createAccount,
+  findUserByEmail,
+  markEmailVerified,
+  setPasswordHash,
+} from '../../db/queries/sign-in.js';
+import { type OrganizationInvitation, organizations, type User, users } from '../../db/schema/index.js';
 import type { ApiDeps } from '../app.js';
-import { hashPassword } from '../auth/passwords.js';
+import { checkPassword, hashPassword } from '../auth/passwords.js';
+import { verifySecondFactor } from '../auth/second-factor.js';
 import { hashApiToken, issueApiToken, newInvitationToken } from '../auth/tokens.js';
 import { ApiError, conflict, conflictOnDuplicate, forbidden, notFound, unprocessable } from '../errors.js';
 import { isStaffRole } from '../plugins/auth.js';
@@ -119,9 +126,10 @@ async function sendInvitationEmail(
     .select({ name: organizations.name })
     .from(organizations)
     .where(eq(organizations.id, invitation.organizationId));
-  const [inviter] = invitation.invitedBy
-    ? await tx.select({ name: users.name }).from(users).where(eq(users.id, invitation.invitedBy))
-    : [];
+  // The inviter as this organisation knows them, not their account's own name.
+  const inviter = invitation.invitedBy
+    ? await findMember(tx, invitation.organizationId, invitation.invitedBy)
+    : undefined;
   const from = await senderAddress(tx, invitation.organizationId, defaultFrom);
   const content = invitationMail({
     organizationName: org!.name,
@@ -274,6 +282,46 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<
   );
 };
 
+/**
+ * The account that accepts: a new one (the emailed token proves the address, so it starts verified), or
+ * the existing one — whose holder signs in with its password (and second factor) to accept, because an
+ * invitation must never be a way around them. An existing account without a password may choose its
+ * first one here, as with a reset link.
+ */
+async function acceptingAccount(
+  db: DatabaseHandle,
+  email: string,
+  body: { name: string; password?: string; code?: string },
+): Promise<User> {
+  const existing = await findUserByEmail(db.adminDb, email);
+  if (!existing) {
+    const passwordHash = body.password ? await hashPassword(body.password) : null;
+    const created = await createAccount(db.adminDb, {
+      email,
+      name: body.name,
+      passwordHash,
+      emailVerified: true,
+    });
+    if (created) return created;
+    return acceptingAccount(db, email, body);
+  }
+  if (!existing.isActive) throw forbidden('this account is deactivated');
+  if (existing.passwordHash) {
+    if (!body.password || !(await checkPassword(body.password, existing.passwordHash))) {
+      throw new ApiError(
+        403,
+        'password_required',
+        'this address has an account: accept with its password (and two-factor code), or reset the password first',
+      );
+    }
+    if (existing.twoFactorEnabledAt) await verifySecondFactor(db.adminDb, existing, body.code);
+  } else if (body.password) {
+    await setPasswordHash(db.adminDb, existing.id, await hashPassword(body.password));
+  }
+  await markEmailVerified(db.adminDb, existing.id);
+  return existing;
+}
+
 export const invitationAcceptRoutes: FastifyPluginAsyncTypebox<{
   db: DatabaseHandle;
   login: LoginOptions;
@@ -287,50 +335,44 @@ export const invitationAcceptRoutes: FastifyPluginAsyncTypebox<{
         tags: ['auth'],
         summary: 'Accept an emailed invitation: join the organisation and get a first API token',
         description:
-          'A new account is created with `name` (and `password`, for `POST /auth/login`); an existing ' +
-          'account keeps its name and password. Unknown token: 404; expired: 410 `invitation_expired`; ' +
-          'revoked or replaced: 410 `invitation_revoked`; already accepted: 409 `invitation_used`.',
+          '`name` is what the organisation will call you. A new account is created (with `password`, for ' +
+          'signing in); an address that has an account with a password accepts with that password (and ' +
+          '`code` with two-factor sign-in): 403 `password_required` otherwise. Unknown token: 404; expired: ' +
+          '410 `invitation_expired`; revoked or replaced: 410 `invitation_revoked`; already accepted: 409 ' +
+          '`invitation_used`.',
         security: [],
         body: Type.Object(
           {
             token: Type.String({ minLength: 1, maxLength: 200, writeOnly: true }),
             name: Type.String({ minLength: 1, maxLength: 200 }),
-            password: Type.Optional(NewPassword('For password login; only for a new account')),
+            password: Type.Optional(NewPassword('A new account’s password, or the existing account’s')),
+            code: Type.Optional(Type.String({ minLength: 6, maxLength: 32, writeOnly: true })),
           },
           { additionalProperties: false },
         ),
-        response: { 201: LoginResponse, ...errors(400, 402, 403, 404, 409, 410, 422, 429) },
+        response: { 201: LoginResponse, ...errors(400, 401, 402, 403, 404, 409, 410, 422, 429) },
       },
     },
     async (request, reply) => {
-      const { token, name, password } = request.body;
+      const { token, name } = request.body;
       const found = await findInvitationByTokenHash(db.adminDb, hashApiToken(token));
       if (!found) {
         throw new ApiError(404, 'not_found', 'no invitation has this token; check the invitation email');
       }
       const { organizationId } = found;
-      const granted = await db.withTenant({ organizationId }, async (tx) => {
+      if (invitationState(found) !== 'open') throw unusable(found);
+      const user = await acceptingAccount(db, found.email, request.body);
+      const granted = await db.withTenant({ organizationId, userId: user.id }, async (tx) => {
         const claimed = await claimInvitation(tx, organizationId, found.id);
         if (!claimed) throw unusable((await findInvitation(tx, organizationId, found.id))!);
 
         const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
         if (!org!.isActive) throw forbidden('the organisation is deactivated');
-        const { user } = await ensureMember(tx, organizationId, {
-          email: claimed.email,
-          name,
-          role: claimed.role,
-        });
-        if (!user.isActive) throw forbidden('this account is deactivated');
+        await ensureMember(tx, organizationId, { email: claimed.email, name, role: claimed.role });
         // A customer of the organisation becomes staff; someone made admin meanwhile stays admin.
         await promoteMember(tx, organizationId, user.id, claimed.role);
-        if (password) {
-          // Accounts are shared between organisations: an invitation does not reset an existing password.
-          if (user.passwordHash) throw unprocessable('the account has a password already: log in with it');
-          await tx
-            .update(users)
-            .set({ passwordHash: await hashPassword(password), updatedAt: new Date() })
-            .where(eq(users.id, user.id));
-        }
+        // The name the person chose to give this organisation.
+        await setDisplayName(tx, organizationId, user.id, name);
         const accepted = await recordAcceptedBy(tx, claimed.id, user.id);
         const { role } = (await findMember(tx, organizationId, user.id))!;
         if (!isStaffRole(role)) throw unprocessable('this invitation grants no access to the agents’ API');
@@ -348,12 +390,12 @@ export const invitationAcceptRoutes: FastifyPluginAsyncTypebox<{
           targetType: 'invitation',
           targetId: claimed.id,
           before: invitationView({ ...accepted, acceptedAt: null, acceptedBy: null }),
-          after: { ...invitationView(accepted), memberRole: role, passwordSet: Boolean(password) },
+          after: { ...invitationView(accepted), memberRole: role },
         });
-        return { org: org!, user, role, issued };
+        return { org: org!, role, issued };
       });
-      const { org, user, role, issued } = granted;
-      return reply.code(201).send(loginResponse(issued, user, org, role));
+      const { org, role, issued } = granted;
+      return reply.code(201).send(loginResponse(issued, { ...user, name }, org, role));
     },
   );
 };

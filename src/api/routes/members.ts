@@ -3,13 +3,12 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { ensureMember, setMemberRole } from '../../db/queries/members.js';
+import { ensureMember, setDisplayName, setMemberRole } from '../../db/queries/members.js';
 import { findMember, listMembers, type Member } from '../../db/queries/organization-members.js';
-import { apiTokens, type UserRole, userOrganizations, users } from '../../db/schema/index.js';
-import { hashPassword } from '../auth/passwords.js';
-import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import { apiTokens, type UserRole, userOrganizations } from '../../db/schema/index.js';
+import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
-import { authErrors, errors, IdParams, NewPassword, NoContent, Timestamp, Uuid } from '../schemas/common.js';
+import { authErrors, errors, IdParams, NoContent, Timestamp, Uuid } from '../schemas/common.js';
 
 const Role = Type.Enum(['customer', 'agent', 'admin', 'owner']);
 
@@ -25,11 +24,22 @@ const MemberView = Type.Object({
 const AddBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 320 }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'What this organisation calls the person' }),
+    ),
     role: Role,
-    password: Type.Optional(NewPassword('For password login; only for an account created by this request')),
   },
   { additionalProperties: false },
+);
+
+const ChangeBody = Type.Object(
+  {
+    role: Type.Optional(Role),
+    name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'This organisation’s name for them' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
 
 /** Owners are made, changed and removed by owners only. */
@@ -102,32 +112,28 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: adminOnly,
       schema: {
         tags: ['admin'],
-        summary: 'Add a member by email (the account is created when new)',
-        description: 'An agent, admin or owner takes one of the plan’s seats: 402 when none is left.',
+        summary: 'Add a customer by email',
+        description:
+          'Staff (agent, admin, owner) join by invitation only (`POST /invitations`): 422 ' +
+          '`invitation_required`. The name is this organisation’s own for the person; an existing ' +
+          'account is neither shown nor changed.',
         body: AddBody,
-        response: { 201: MemberView, ...errors(...authErrors, 402, 409, 422) },
+        response: { 201: MemberView, ...errors(...authErrors, 409, 422) },
       },
     },
     async (request, reply) => {
       const caller = request.principal;
-      const { email, name, role, password } = request.body;
-      requireRightsOver(caller, role);
+      const { email, name, role } = request.body;
+      if (role !== 'customer') {
+        throw new ApiError(
+          422,
+          'invitation_required',
+          'agents, admins and owners join by invitation: POST /invitations',
+        );
+      }
       const member = await request.inTenant(async (tx) => {
-        const [existing] = await tx.select().from(users).where(eq(users.email, email.toLowerCase()));
-        if (existing && (await findMember(tx, caller.organizationId, existing.id))) {
-          throw conflict('already a member: change the role with PATCH /members/{id}');
-        }
-        // Accounts are shared between organisations: one organisation's admin must not set the
-        // password another organisation's member logs in with.
-        if (existing && password)
-          throw unprocessable('the account exists already; only its owner sets its password');
-        const { user } = await ensureMember(tx, caller.organizationId, { email, name, role });
-        if (password) {
-          await tx
-            .update(users)
-            .set({ passwordHash: await hashPassword(password) })
-            .where(eq(users.id, user.id));
-        }
+        const { user, created } = await ensureMember(tx, caller.organizationId, { email, name, role });
+        if (!created) throw conflict('already a member: change them with PATCH /members/{id}');
         const added = (await findMember(tx, caller.organizationId, user.id))!;
         await recordAudit(tx, {
           organizationId: caller.organizationId,
@@ -135,7 +141,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
           action: 'member.added',
           targetType: 'member',
           targetId: user.id,
-          after: { ...added, passwordSet: Boolean(password) },
+          after: added,
         });
         return added;
       });
@@ -149,11 +155,11 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: adminOnly,
       schema: {
         tags: ['admin'],
-        summary: 'Change a member’s role',
+        summary: 'Change a member’s role or this organisation’s name for them',
         description:
           'A customer made agent, admin or owner takes one of the plan’s seats: 402 when none is left.',
         params: IdParams,
-        body: Type.Object({ role: Role }, { additionalProperties: false }),
+        body: ChangeBody,
         response: { 200: MemberView, ...errors(...authErrors, 402, 404, 409) },
       },
     },
@@ -161,13 +167,15 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const caller = request.principal;
       const { id } = request.params;
       return request.inTenant(async (tx) => {
-        const member = await changeableMember(tx, caller, id, request.body.role);
-        await setMemberRole(tx, caller.organizationId, id, request.body.role);
-        const after = { ...member, role: request.body.role };
+        const { role, name } = request.body;
+        const member = await changeableMember(tx, caller, id, role);
+        if (role) await setMemberRole(tx, caller.organizationId, id, role);
+        if (name) await setDisplayName(tx, caller.organizationId, id, name);
+        const after = (await findMember(tx, caller.organizationId, id))!;
         await recordAudit(tx, {
           organizationId: caller.organizationId,
           actorId: caller.userId,
-          action: 'member.role_changed',
+          action: role ? 'member.role_changed' : 'member.renamed',
           targetType: 'member',
           targetId: id,
           before: member,

@@ -47,6 +47,9 @@ const Settings = {
     ),
   ),
   escalationEmails: Type.Array(Type.String({ format: 'email', maxLength: 320 }), { maxItems: 20 }),
+  requireTwoFactor: Type.Boolean({
+    description: 'Staff must sign in with a second factor: without one they are refused (403 two_factor_required)',
+  }),
 };
 
 const OrganizationView = Type.Object({
@@ -60,6 +63,7 @@ const OrganizationView = Type.Object({
     slaWarningRatio: Nullable(Type.Number()),
     satisfactionSurvey: Nullable(Type.Object({ delayMinutes: Type.Integer() })),
     escalationEmails: Type.Array(Type.String()),
+    requireTwoFactor: Type.Boolean(),
   }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -88,6 +92,7 @@ function organizationView(org: Organization) {
       slaWarningRatio: s.slaWarningRatio ?? null,
       satisfactionSurvey: s.satisfactionSurvey ?? null,
       escalationEmails: s.notifications?.escalationEmails ?? [],
+      requireTwoFactor: s.requireTwoFactor ?? false,
     },
     createdAt: org.createdAt,
     updatedAt: org.updatedAt,
@@ -164,6 +169,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         put('autoCloseAfterDays', changes.autoCloseAfterDays);
         put('slaWarningRatio', changes.slaWarningRatio);
         put('satisfactionSurvey', changes.satisfactionSurvey);
+        put('requireTwoFactor', changes.requireTwoFactor);
         if (escalationEmails !== undefined)
           settings.notifications = {
             ...settings.notifications,

@@ -79,6 +79,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Create an API token for a member (the caller by default)',
+        description:
+          'A token minted for someone else belongs to the organisation (integrations): it works on the ' +
+          'organisation’s routes but never on that person’s account settings (`/me/account`, password, ' +
+          'email, sessions, two-factor).',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -128,15 +132,21 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: adminOnly,
       schema: {
         tags: ['admin'],
-        summary: 'Revoke a token (it stops working at once)',
+        summary: 'Revoke a token (it stops working at once); an owner’s tokens only by an owner',
         params: IdParams,
         response: { 204: NoContent, ...errors(...authErrors, 404) },
       },
     },
     async (request, reply) => {
-      const { organizationId, userId } = request.principal;
+      const { organizationId, userId, role } = request.principal;
       const [token] = await request.inTenant(async (tx) => {
         const owned = and(eq(apiTokens.organizationId, organizationId), eq(apiTokens.id, request.params.id));
+        const [target] = await tx.select({ userId: apiTokens.userId }).from(apiTokens).where(owned);
+        if (!target) return [];
+        // An owner's tokens are the owners' to manage: an admin cannot lock an owner out.
+        const holder = await findMember(tx, organizationId, target.userId);
+        if (holder?.role === 'owner' && role !== 'owner')
+          throw forbidden('only an owner can revoke an owner’s token');
         const [revoked] = await tx
           .update(apiTokens)
           .set({ revokedAt: new Date() })
@@ -153,7 +163,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
             after: tokenSnapshot(revoked),
           });
         }
-        return tx.select({ id: apiTokens.id }).from(apiTokens).where(owned);
+        return [target];
       });
       if (!token) throw notFound('token');
       return reply.code(204).send(null);

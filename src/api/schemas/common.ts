@@ -60,7 +60,7 @@ export function errors<const S extends readonly ErrorStatus[]>(
 }
 
 /** Every authenticated route can answer these. */
-export const authErrors = [400, 401, 403] as const satisfies ErrorStatus[];
+export const authErrors = [400, 401, 403, 422] as const satisfies ErrorStatus[];
 
 export const Person = Type.Object({ id: Uuid, name: Type.String(), email: Type.String() });
 

@@ -25,8 +25,10 @@ const isOpen = and(isNull(organizationInvitations.acceptedAt), isNull(organizati
 export interface NewInvitation {
   organizationId: string;
   email: string;
-  role: 'agent' | 'admin';
-  invitedBy: string;
+  /** Admins invite agents and admins; owners are invited by the operator (CLI create-admin). */
+  role: 'agent' | 'admin' | 'owner';
+  /** Null when the operator invites. */
+  invitedBy: string | null;
   tokenHash: string;
   expiresAt: Date;
 }
@@ -91,7 +93,7 @@ export async function revokeInvitation(db: Queryable, organizationId: string, id
  */
 export async function findInvitationByTokenHash(db: Queryable, tokenHash: string) {
   const [found] = await db
-    .select({ id: organizationInvitations.id, organizationId: organizationInvitations.organizationId })
+    .select()
     .from(organizationInvitations)
     .where(eq(organizationInvitations.tokenHash, tokenHash));
   return found;

@@ -5,6 +5,7 @@ import { requirePlanRoom } from './subscriptions.js';
 
 export interface MemberInput {
   email: string;
+  /** What this organisation calls the person (kept on the membership, never on the account). */
   name?: string | null;
   /** Role for a new membership; an existing membership keeps its role (a customer never demotes an agent). */
   role: UserRole;
@@ -27,24 +28,37 @@ async function requireSeatFor(db: Queryable, organizationId: string, userId: str
     await requirePlanRoom(db, organizationId, 'agents');
 }
 
+/** The part of an address before the @: the name shown until someone chooses one. */
+export const addressName = (email: string) => email.split('@')[0] || email;
+
 /**
  * The user with this email (created when new, as users are global) and their membership of the
- * organisation (created when missing; a new agent, admin or owner needs a free seat of the plan, else
- * PlanLimitError). Safe to call concurrently for the same address.
+ * organisation (created when missing, with the organisation's display name for them; a new agent,
+ * admin or owner needs a free seat of the plan, else PlanLimitError). An account created here is
+ * named after its address: the organisation's name for the person stays the organisation's. Safe to
+ * call concurrently for the same address.
  */
 export async function ensureMember(db: Queryable, organizationId: string, input: MemberInput) {
   const email = input.email.trim().toLowerCase();
-  const name = input.name?.trim() || email.split('@')[0] || email;
-  await db.insert(users).values({ email, name }).onConflictDoNothing({ target: users.email });
+  await db
+    .insert(users)
+    .values({ email, name: addressName(email) })
+    .onConflictDoNothing({ target: users.email });
   const [user] = await db.select().from(users).where(eq(users.email, email));
-  if (!(await membershipRole(db, organizationId, user!.id))) {
+  const existing = await membershipRole(db, organizationId, user!.id);
+  if (!existing) {
     if (takesSeat(input.role)) await requirePlanRoom(db, organizationId, 'agents');
     await db
       .insert(userOrganizations)
-      .values({ userId: user!.id, organizationId, role: input.role })
+      .values({
+        userId: user!.id,
+        organizationId,
+        role: input.role,
+        displayName: input.name?.trim() || addressName(email),
+      })
       .onConflictDoNothing({ target: [userOrganizations.userId, userOrganizations.organizationId] });
   }
-  return { user: user!, role: (await membershipRole(db, organizationId, user!.id))! };
+  return { user: user!, role: (await membershipRole(db, organizationId, user!.id))!, created: !existing };
 }
 
 /** Raises (never lowers) a member's role, e.g. a customer who becomes an agent (needs a free seat). */
@@ -62,6 +76,19 @@ export async function promoteMember(db: Queryable, organizationId: string, userI
         sql`${rank} < ${target}`,
       ),
     );
+}
+
+/** What the organisation calls one of its members. */
+export async function setDisplayName(
+  db: Queryable,
+  organizationId: string,
+  userId: string,
+  displayName: string,
+) {
+  await db
+    .update(userOrganizations)
+    .set({ displayName: displayName.trim() })
+    .where(and(eq(userOrganizations.organizationId, organizationId), eq(userOrganizations.userId, userId)));
 }
 
 /** Sets a member's role, up or down; a customer who becomes an agent, admin or owner needs a free seat. */

@@ -5,7 +5,8 @@ import { type UserRole, userOrganizations, users } from '../schema/index.js';
 const memberColumns = {
   userId: users.id,
   email: users.email,
-  name: users.name,
+  // The organisation's own name for the person, never the account's.
+  name: userOrganizations.displayName,
   isActive: users.isActive,
   role: userOrganizations.role,
   joinedAt: userOrganizations.joinedAt,
@@ -28,7 +29,7 @@ export async function findMember(db: Queryable, organizationId: string, userId: 
 /** The organisation's members, optionally of one role, by name. */
 export function listMembers(db: Queryable, organizationId: string, role?: UserRole) {
   return selectMembers(db, organizationId, role ? eq(userOrganizations.role, role) : undefined).orderBy(
-    asc(users.name),
+    asc(userOrganizations.displayName),
     asc(users.id),
   );
 }

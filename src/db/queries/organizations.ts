@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { DEFAULT_SLA_TIMES } from '../../workflows/sla-defaults.js';
-import type { Queryable } from '../client.js';
+import type { Database, Queryable } from '../client.js';
 import {
   cannedResponses,
   type OrganizationSettings,
@@ -9,6 +9,7 @@ import {
   slaPolicies,
   ticketPriorityEnum,
 } from '../schema/index.js';
+import { recordAudit } from './audit-logs.js';
 import { DEFAULT_PLAN_ID } from './subscriptions.js';
 
 const STARTER_CANNED_RESPONSES = [
@@ -68,4 +69,27 @@ export async function createOrganization(
 export async function findOrganizationBySlug(db: Queryable, slug: string) {
   const [org] = await db.select().from(organizations).where(eq(organizations.slug, slug));
   return org;
+}
+
+/**
+ * The operator switches an organisation off (or on again): while off, every token and session of it is
+ * refused at the next request. Audited with no actor: the operator has no account.
+ */
+export async function setOrganizationActive(db: Database, organizationId: string, isActive: boolean) {
+  return db.transaction(async (tx) => {
+    const [org] = await tx
+      .update(organizations)
+      .set({ isActive, updatedAt: new Date() })
+      .where(eq(organizations.id, organizationId))
+      .returning();
+    await recordAudit(tx, {
+      organizationId,
+      actorId: null,
+      action: isActive ? 'organization.activated' : 'organization.deactivated',
+      targetType: 'organization',
+      targetId: organizationId,
+      after: { isActive },
+    });
+    return org!;
+  });
 }

@@ -12,6 +12,7 @@ export * from './messages.js';
 export * from './organizations.js';
 export * from './rls.js';
 export * from './saved-filters.js';
+export * from './sign-in.js';
 export * from './sla.js';
 export * from './subscriptions.js';
 export * from './tags.js';

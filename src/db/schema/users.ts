@@ -1,12 +1,13 @@
 import { relations, sql } from 'drizzle-orm';
-import { boolean, index, pgPolicy, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgPolicy, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps, timestamptz } from './columns.js';
 import { userRoleEnum } from './enums.js';
 import { organizations } from './organizations.js';
 import { appUser, currentOrgId, currentUserId } from './rls.js';
 import { tickets } from './tickets.js';
 
-// Global user accounts (no RLS): customers and agents may belong to several organisations.
+// Global user accounts (no RLS): customers and agents may belong to several organisations. The account
+// belongs to the person: organisations hold memberships and never write these columns.
 export const users = pgTable(
   'users',
   {
@@ -21,6 +22,13 @@ export const users = pgTable(
     githubId: text('github_id'),
     isActive: boolean('is_active').notNull().default(true),
     lastLoginAt: timestamptz('last_login_at'),
+    /** Base32 TOTP secret; second factor on once two_factor_enabled_at is set. */
+    twoFactorSecret: text('two_factor_secret'),
+    twoFactorEnabledAt: timestamptz('two_factor_enabled_at'),
+    /** The last TOTP time step accepted, so a code is good once. */
+    twoFactorLastStep: bigint('two_factor_last_step', { mode: 'number' }),
+    /** SHA-256 of each unused recovery code. */
+    recoveryCodeHashes: text('recovery_code_hashes').array(),
     ...timestamps,
   },
   (table) => [
@@ -41,6 +49,8 @@ export const userOrganizations = pgTable(
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
     role: userRoleEnum('role').notNull().default('customer'),
+    /** What this organisation calls the person; the account's own name is the person's and stays theirs. */
+    displayName: text('display_name').notNull(),
     joinedAt: timestamptz('joined_at').notNull().defaultNow(),
   },
   (table) => [
