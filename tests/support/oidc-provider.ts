@@ -112,7 +112,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
 
   handle = (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
-    const interaction = url.pathname.match(/^\/interaction\/([\w-]+)$/);
+    const interaction = /^\/interaction\/[\w-]+$/.test(url.pathname);
     if (interaction && req.method === 'POST') return void finishLogin(req, res).catch(fail(res));
     if (interaction) return void res.writeHead(200, { 'content-type': 'text/plain' }).end('sign in');
     if (url.pathname.startsWith('/github/')) return void githubApi(req, res, url).catch(fail(res));
