@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OAuthSettings } from './auth/oauth.js';
 
 /** Thrown at start-up when the environment is invalid; the message names each bad variable. */
 export class ConfigError extends Error {
@@ -71,6 +72,27 @@ const envSchema = z.object({
   API_LOGIN_TOKEN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(60 * 24 * 30)
+    .default(12 * 60),
+  SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(14 * 24),
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  GOOGLE_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  GITHUB_AUTHORIZE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  GITHUB_TOKEN_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  GITHUB_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
 
   SURVEY_SIGNING_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 });
@@ -172,6 +194,44 @@ export interface Config {
     /** Signs survey links; undefined means a key generated once under dataDir (one host only). */
     signingKey: string | undefined;
   };
+  signIn: {
+    /** A browser session unused this long ends. */
+    sessionIdleMinutes: number;
+    /** A browser session ends this long after sign-in, used or not. */
+    sessionMaxHours: number;
+    /** Google and GitHub sign-in; a provider is on when its client id and secret are both set. */
+    oauth: OAuthSettings;
+  };
+}
+
+/** A provider is configured by its client id and secret together; one without the other is a mistake. */
+function oauthSettings(e: z.output<typeof envSchema>): OAuthSettings | string[] {
+  const problems: string[] = [];
+  const pair = (prefix: 'GOOGLE' | 'GITHUB') => {
+    const id = e[`${prefix}_CLIENT_ID`];
+    const secret = e[`${prefix}_CLIENT_SECRET`];
+    if (Boolean(id) !== Boolean(secret))
+      problems.push(
+        `  ${prefix}_CLIENT_${id ? 'SECRET' : 'ID'}: required when ${prefix}_CLIENT_${id ? 'ID' : 'SECRET'} is set`,
+      );
+    return id && secret ? { clientId: id, clientSecret: secret } : undefined;
+  };
+  const google = pair('GOOGLE');
+  const github = pair('GITHUB');
+  if (problems.length) return problems;
+  return {
+    ...(google ? { google: { ...google, issuer: e.GOOGLE_ISSUER } } : {}),
+    ...(github
+      ? {
+          github: {
+            ...github,
+            authorizeUrl: e.GITHUB_AUTHORIZE_URL,
+            tokenUrl: e.GITHUB_TOKEN_URL,
+            apiUrl: e.GITHUB_API_URL,
+          },
+        }
+      : {}),
+  };
 }
 
 /** Parses and validates the environment once; every entry point calls this and passes the result down. */
@@ -186,6 +246,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const mailbox = envMailbox(e);
   if (Array.isArray(mailbox)) throw new ConfigError(`Invalid configuration:\n${mailbox.join('\n')}`);
+  const oauth = oauthSettings(e);
+  if (Array.isArray(oauth)) throw new ConfigError(`Invalid configuration:\n${oauth.join('\n')}`);
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -223,5 +285,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: (e.PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`).replace(/\/+$/, ''),
     },
     surveys: { signingKey: e.SURVEY_SIGNING_KEY },
+    signIn: { sessionIdleMinutes: e.SESSION_IDLE_MINUTES, sessionMaxHours: e.SESSION_MAX_HOURS, oauth },
   };
 }

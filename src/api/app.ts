@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Mailer } from '../activities/mailer.js';
 import type { Storage } from '../activities/storage.js';
+import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import type { TicketCommands } from '../temporal/tickets.js';
@@ -24,6 +25,7 @@ import { type InvitationOptions, invitationAcceptRoutes, invitationRoutes } from
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { organizationRoutes } from './routes/organization.js';
 import { savedFilterRoutes } from './routes/saved-filters.js';
 import { slaPolicyRoutes } from './routes/sla-policies.js';
@@ -61,6 +63,8 @@ export interface ApiOptions extends ApiDeps {
   invitations?: Partial<InvitationOptions>;
   /** Browser sessions' lifetimes (config: SESSION_IDLE_MINUTES, SESSION_MAX_HOURS); secure cookies behind https. */
   sessions?: Partial<SessionOptions>;
+  /** Google and GitHub sign-in (config: GOOGLE_*, GITHUB_*); none configured when absent. */
+  oauth?: OAuthClient;
 }
 
 const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, tokenDays: 30 };
@@ -136,6 +140,12 @@ export async function buildApp(options: ApiOptions) {
     login,
     signIn: { sessions, apiUrl: invitations.apiUrl },
     ...mail,
+  });
+  await app.register(oauthRoutes, {
+    db: options.db,
+    oauth: options.oauth ?? createOAuthClient({}),
+    sessions,
+    publicUrl: invitations.apiUrl,
   });
   await app.register(invitationAcceptRoutes, { db: options.db, login });
   await app.register(surveyRoutes, deps);

@@ -1,3 +1,4 @@
+import { createOAuthClient } from '../auth/oauth.js';
 import type { Infrastructure } from '../bootstrap.js';
 import { createTicketCommands } from '../temporal/tickets.js';
 import { type ApiOptions, buildApp } from './app.js';
@@ -28,6 +29,12 @@ export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOpti
     trustProxy: config.api.trustProxy,
     inbound,
     login: { maxPerMinute: config.api.loginRateLimit, tokenDays: config.api.loginTokenDays },
+    sessions: {
+      idleMinutes: config.signIn.sessionIdleMinutes,
+      absoluteHours: config.signIn.sessionMaxHours,
+      secureCookies: config.api.publicUrl.startsWith('https:'),
+    },
+    oauth: createOAuthClient(config.signIn.oauth),
     checks: {
       async temporal() {
         await infra.temporal.client.workflowService.getSystemInfo({});

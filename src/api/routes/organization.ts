@@ -48,7 +48,8 @@ const Settings = {
   ),
   escalationEmails: Type.Array(Type.String({ format: 'email', maxLength: 320 }), { maxItems: 20 }),
   requireTwoFactor: Type.Boolean({
-    description: 'Staff must sign in with a second factor: without one they are refused (403 two_factor_required)',
+    description:
+      'Staff must sign in with a second factor: without one they are refused (403 two_factor_required)',
   }),
 };
 
