@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { DatabaseHandle, Tx } from '../db/client.js';
+import { peopleAsKnownBy } from '../db/queries/organization-members.js';
 import {
   mailboxes,
   organizations,
@@ -76,15 +77,12 @@ export async function senderAddress(tx: Tx, organizationId: string, defaultFrom:
 
 export async function ticketFacts(tx: Tx, ticket: Ticket): Promise<TicketFacts> {
   const ids = [ticket.customerId, ...(ticket.assigneeId ? [ticket.assigneeId] : [])];
-  const people = await tx
-    .select({ id: users.id, name: users.name, email: users.email })
-    .from(users)
-    .where(inArray(users.id, ids));
+  const people = await peopleAsKnownBy(tx, ticket.organizationId, ids);
   const [org] = await tx
     .select({ name: organizations.name })
     .from(organizations)
     .where(eq(organizations.id, ticket.organizationId));
-  const find = (id: string) => people.find((p) => p.id === id)!;
+  const find = (id: string) => people.get(id)!;
   return {
     ticketNumber: ticket.ticketNumber,
     title: ticket.title,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { apiTokens, mailboxes, slaPolicies, userOrganizations, users } from '../../src/db/schema/index.js';
+import { apiTokens, mailboxes, slaPolicies, users } from '../../src/db/schema/index.js';
 import { as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
 import { joinOrganization } from '../support/db.js';
 

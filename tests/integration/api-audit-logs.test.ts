@@ -39,7 +39,9 @@ describe('/audit-logs', () => {
     await admin.patch(`/mailboxes/${mailbox.id}`, { imapPassword: 'imap-secret-2', name: 'Help' });
     await admin.delete(`/mailboxes/${mailbox.id}`);
 
-    const member = (await admin.post('/members', { email: 'new-agent@example.test', role: 'agent' })).json();
+    const member = (
+      await admin.post('/members', { email: 'new-agent@example.test', role: 'customer' })
+    ).json();
     await admin.patch(`/members/${member.userId}`, { role: 'admin' });
     const token = (await admin.post('/tokens', { name: 'CI', userId: member.userId })).json();
     await admin.delete(`/tokens/${token.id}`);
@@ -76,7 +78,7 @@ describe('/audit-logs', () => {
     expect(byAction('member.role_changed')).toMatchObject({
       targetType: 'member',
       targetId: member.userId,
-      before: { role: 'agent' },
+      before: { role: 'customer' },
       after: { role: 'admin' },
     });
     expect(byAction('token.revoked')).toMatchObject({ before: { revokedAt: null }, after: { name: 'CI' } });

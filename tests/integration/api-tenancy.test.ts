@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { issueApiToken } from '../../src/api/auth/tokens.js';
 import {
   apiTokens,
   auditLogs,
@@ -9,6 +10,7 @@ import {
   mailboxes,
   organizationInvitations,
   savedFilters,
+  sessions,
   slaPolicies,
   tags,
 } from '../../src/db/schema/index.js';
@@ -85,7 +87,27 @@ describe('another organisation’s ids', () => {
       .select()
       .from(apiTokens)
       .where(eq(apiTokens.organizationId, theirs.org.id));
+    // Someone else's browser session, and a credential of mine that reaches my own account's routes.
+    const [session] = await h.db.adminDb
+      .insert(sessions)
+      .values({
+        userId: theirs.agent.id,
+        tokenHash: randomUUID(),
+        csrfToken: 'x',
+        expiresAt: new Date(Date.now() + 3_600_000),
+      })
+      .returning();
+    const myOwn = await h.db.withTenant({ organizationId: mine.org.id, userId: mine.owner.id }, (tx) =>
+      issueApiToken(tx, {
+        organizationId: mine.org.id,
+        userId: mine.owner.id,
+        name: 'mine',
+        createdById: mine.owner.id,
+        expiresAt: null,
+      }),
+    );
     const idOf: Record<string, string> = {
+      me: session!.id,
       tickets: ticket.id,
       attachments: reply.json().attachments[0].id,
       'canned-responses': canned!.id,
@@ -107,7 +129,11 @@ describe('another organisation’s ids', () => {
       const key = `${op.method} ${op.path}`;
       const body = validBodies[key];
       const call = (id: string) =>
-        as(h.app, mine.tokens.owner).send(op.method, op.path.replace('{id}', id), body);
+        as(h.app, resource === 'me' ? myOwn.token : mine.tokens.owner).send(
+          op.method,
+          op.path.replace('{id}', id),
+          body,
+        );
       const foreign = await call(idOf[resource]!);
       const missing = await call(randomUUID());
       expect(foreign.statusCode, key).toBe(404);

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { Mailer } from '../../activities/mailer.js';
 import { generateRecoveryCodes, generateTotpSecret, totpUri, verifyTotp } from '../../auth/two-factor.js';
 import type { DatabaseHandle } from '../../db/client.js';
+import { personAsKnownBy } from '../../db/queries/organization-members.js';
 import {
   deleteSession,
   deleteSessions,
@@ -19,7 +20,7 @@ import {
   setPendingTwoFactor,
   staffMemberships,
 } from '../../db/queries/sign-in.js';
-import { apiTokens, organizations, type User, users } from '../../db/schema/index.js';
+import { apiTokens, organizations, type User } from '../../db/schema/index.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import { sendAccountLink } from '../auth/sign-in.js';
@@ -378,7 +379,8 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { userId, organizationId, role, credential } = request.principal;
       return request.inTenant(async (tx) => {
-        const [user] = await tx.select().from(users).where(eq(users.id, userId));
+        // The organisation's name for the person: an admin-issued token must not learn the account's own.
+        const user = await personAsKnownBy(tx, organizationId, userId);
         const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
         const [token] =
           credential.kind === 'token'

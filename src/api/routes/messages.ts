@@ -4,8 +4,9 @@ import { and, eq } from 'drizzle-orm';
 import { type Static, Type } from 'typebox';
 import type { Storage } from '../../activities/storage.js';
 import type { Tx } from '../../db/client.js';
+import { personAsKnownBy } from '../../db/queries/organization-members.js';
 import { findMessage, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
-import { type Attachment, cannedResponses, users } from '../../db/schema/index.js';
+import { type Attachment, cannedResponses } from '../../db/schema/index.js';
 import { sanitizeFilename } from '../../ingest/parse.js';
 import type { ApiDeps } from '../app.js';
 import { invalidInput, unprocessable } from '../errors.js';
@@ -121,7 +122,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { t
         const ticket = requireOpen(await findTicketWithPeople(tx, organizationId, id));
         const template = await cannedContent(tx, organizationId, body);
         if (template === undefined) return body.content!;
-        const [agent] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
+        const agent = await personAsKnownBy(tx, organizationId, userId);
         return fillPlaceholders(template, {
           customer: { name: ticket.customer.name },
           ticket: { number: ticket.ticketNumber },

@@ -1,6 +1,7 @@
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.js';
 import { type UserRole, userOrganizations, users } from '../schema/index.js';
+import { addressName } from './members.js';
 
 const memberColumns = {
   userId: users.id,
@@ -41,3 +42,26 @@ export async function isAssignable(db: Queryable, organizationId: string, userId
 }
 
 export type Member = NonNullable<Awaited<ReturnType<typeof findMember>>>;
+
+/**
+ * How the organisation knows these people: its display name for each (never the account's own name)
+ * and their address. People who are not members (yet) are named by their address.
+ */
+export async function peopleAsKnownBy(db: Queryable, organizationId: string, userIds: string[]) {
+  const rows = userIds.length
+    ? await db
+        .select({ id: users.id, email: users.email, name: userOrganizations.displayName })
+        .from(users)
+        .leftJoin(
+          userOrganizations,
+          and(eq(userOrganizations.userId, users.id), eq(userOrganizations.organizationId, organizationId)),
+        )
+        .where(inArray(users.id, userIds))
+    : [];
+  return new Map(rows.map((p) => [p.id, { id: p.id, email: p.email, name: p.name ?? addressName(p.email) }]));
+}
+
+/** One person as the organisation knows them (see `peopleAsKnownBy`). */
+export async function personAsKnownBy(db: Queryable, organizationId: string, userId: string) {
+  return (await peopleAsKnownBy(db, organizationId, [userId])).get(userId);
+}

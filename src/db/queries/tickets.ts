@@ -27,8 +27,8 @@ import {
   ticketColumns,
   ticketNumberCounters,
   tickets,
-  users,
 } from '../schema/index.js';
+import { personAsKnownBy } from './organization-members.js';
 import { countTicketCreated } from './subscriptions.js';
 
 /** Next ticket number of an organisation; the row lock of the upsert serialises concurrent callers. */
@@ -247,10 +247,7 @@ export async function assignTicketWithActivity(
   const ticket = await updateTicket(db, organizationId, ticketId, { assigneeId });
   if (!ticket) return undefined;
   if (assigneeId) {
-    const assignee = await db.query.users.findFirst({
-      where: eq(users.id, assigneeId),
-      columns: { name: true },
-    });
+    const assignee = await personAsKnownBy(db, organizationId, assigneeId);
     await recordActivity(db, ticketId, assignedBy, 'assigned', { assigneeId, assigneeName: assignee?.name });
   } else {
     await recordActivity(db, ticketId, assignedBy, 'unassigned');
