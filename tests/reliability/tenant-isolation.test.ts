@@ -9,6 +9,7 @@ import {
   csatSurveys,
   inboundEmails,
   organizationSubscriptions,
+  sessions,
   slaBreaches,
 } from '../../src/db/schema/index.js';
 import { type ApiFixture, as, createApiFixture, useApiHarness } from '../support/api.js';
@@ -236,7 +237,7 @@ async function seedVictim(b: ApiFixture) {
     name: `Mailbox ${B_MARK}`,
     address: `support-${B_MARK}-${randomUUID().slice(0, 6)}@bravo.test`,
   });
-  await post(t.admin, '/members', { email: `member-${B_MARK}@bravo.test`, role: 'agent' });
+  await post(t.admin, '/members', { email: `member-${B_MARK}@bravo.test`, role: 'customer' });
   const token = await post(t.admin, '/tokens', { name: `Token ${B_MARK}` });
   const invitation = await post(t.admin, '/invitations', { email: `invitee-${B_MARK}@bravo.test` });
   const org = { organizationId: b.org.id };
@@ -253,6 +254,17 @@ async function seedVictim(b: ApiFixture) {
     kind: 'first_response',
     deadline: new Date(Date.now() - 60_000),
   });
+  // A session of B's admin working in B (sessions are the person's, but name the organisation chosen).
+  const [session] = await h.db.adminDb
+    .insert(sessions)
+    .values({
+      userId: b.admin.id,
+      organizationId: b.org.id,
+      tokenHash: `${B_MARK}-${randomUUID()}`,
+      csrfToken: B_MARK,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    })
+    .returning();
   await h.db.adminDb
     .insert(organizationSubscriptions)
     .values({ ...org, planId: 'free' })
@@ -270,6 +282,9 @@ async function seedVictim(b: ApiFixture) {
     tokens: token.id as string,
     invitations: invitation.id as string,
     survey: survey!.id,
+    // The account's own routes (/me/sessions/{id}) and sign-in's provider names (not ids of anyone's).
+    me: session!.id,
+    auth: 'google',
   };
 }
 
@@ -357,12 +372,16 @@ describe('tenant isolation', () => {
       const body = op.body && sampleOf(op.body, 'body', idFor);
       const withQuery = (path: string) => (query.size ? `${path}?${query}` : path);
 
-      // B's own object in the path: never found, whatever the body.
+      // B's own object in the path: never found, whatever the body. The account's own routes do not
+      // even look: A's owner token is the organisation's, not a person's sign-in.
       if (op.path.includes('{')) {
         const target = pathIdOfB(op.path);
         expect(target, `an id of B for ${op.path}`).toBeDefined();
         const response = await check(op, withQuery(op.path.replace(/\{\w+\}/, target!)), body, headers);
-        expect(response.statusCode, `${op.method} ${op.path}`).toBe(404);
+        // Sign-in's provider routes take a provider name, nobody's id: they only must not leak (checked above).
+        if (!op.path.startsWith('/auth/')) {
+          expect(response.statusCode, `${op.method} ${op.path}`).toBe(op.path.startsWith('/me/') ? 403 : 404);
+        }
       } else {
         await check(op, withQuery(op.path), body, headers);
       }
