@@ -94,15 +94,16 @@ describe('email ingestion', () => {
     expect(bare(ack.inReplyTo)).toBe(firstId);
     expect(ack.envelope.from).toBe(mailbox.address);
 
-    // The sender became a user with a customer membership.
+    // The sender became a user with a customer membership; the name in the From header is this
+    // organisation's name for them, not the account's (which stays the person's to choose).
     const [user] = await h.db.adminDb.select().from(users).where(eq(users.email, customer));
-    expect(user).toMatchObject({ name: 'Carla Customer' });
+    expect(user!.name).toBe(customer.split('@')[0]);
     expect(ticket.customerId).toBe(user!.id);
     const [membership] = await h.db.adminDb
       .select()
       .from(userOrganizations)
       .where(and(eq(userOrganizations.userId, user!.id), eq(userOrganizations.organizationId, f.org.id)));
-    expect(membership?.role).toBe('customer');
+    expect(membership).toMatchObject({ role: 'customer', displayName: 'Carla Customer' });
 
     const reply = await h.tickets.commands.agentReply(ticket.id, {
       authorId: f.agent.id,

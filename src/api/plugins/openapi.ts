@@ -4,7 +4,11 @@ import type { FastifyInstance } from 'fastify';
 
 const API_TAGS = [
   { name: 'health', description: 'Liveness and readiness' },
-  { name: 'auth', description: 'Login, accepting invitations, and the caller’s own account' },
+  { name: 'auth', description: 'Signing in (tokens, browser sessions, Google/GitHub), emailed links, invitations' },
+  {
+    name: 'account',
+    description: 'Your own account: name, password, email, sessions, two-factor (never an organisation’s token)',
+  },
   { name: 'tickets', description: 'Tickets, their messages and changes' },
   { name: 'stats', description: 'Counts and response times' },
   { name: 'canned-responses', description: 'Saved replies with placeholders' },
