@@ -7,7 +7,7 @@ import { createOAuthClient } from '../../src/auth/oauth.js';
 import { accounts, users } from '../../src/db/schema/index.js';
 import { errorOf, useApiHarness } from '../support/api.js';
 import { createUser } from '../support/db.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { oauthSettingsFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
 const h = useApiHarness();
 const PUBLIC_URL = 'http://127.0.0.1:3000';
@@ -27,16 +27,7 @@ beforeAll(async () => {
     accounts: people,
   });
   app = await h.buildApp({
-    oauth: createOAuthClient({
-      google: { clientId: provider.clientId, clientSecret: provider.clientSecret, issuer: provider.issuer },
-      github: {
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-        authorizeUrl: provider.authorizationEndpoint,
-        tokenUrl: provider.tokenEndpoint,
-        apiUrl: provider.githubApiUrl,
-      },
-    }),
+    oauth: createOAuthClient(oauthSettingsFor(provider)),
   });
 });
 

@@ -22,6 +22,17 @@ import { tokenFor } from '../support/api.js';
 import { createUser, joinOrganization, openTestDatabase } from '../support/db.js';
 
 const run = promisify(execFile);
+
+/** The API for what these tests check of it (tokens, invitations): no ticket worker, storage or mail behind it. */
+const accountsOnlyApp = (db: DatabaseHandle) =>
+  buildApp({
+    db,
+    tickets: undefined as never,
+    storage: undefined as never,
+    surveyLinks: undefined as never,
+    mailer: undefined as never,
+    defaultFrom: 'support@cli.test',
+  });
 const cli = (...args: string[]) =>
   run('node', ['bin/insightdesk.mjs', ...args], {
     env: { ...process.env, DATABASE_URL: inject('databaseUrl') },
@@ -61,14 +72,7 @@ describe('operator CLI', () => {
       code: 2,
     });
 
-    const app = await buildApp({
-      db,
-      tickets: undefined as never,
-      storage: undefined as never,
-      surveyLinks: undefined as never,
-      mailer: undefined as never,
-      defaultFrom: 'support@cli.test',
-    });
+    const app = await accountsOnlyApp(db);
     const accepted = await app.inject({
       method: 'POST',
       url: '/invitations/accept',
@@ -99,14 +103,7 @@ describe('operator CLI', () => {
     const owner = await createUser(db, 'Off Owner');
     await joinOrganization(db, owner, org!.id, 'owner');
     const token = await tokenFor(db, f, owner);
-    const app = await buildApp({
-      db,
-      tickets: undefined as never,
-      storage: undefined as never,
-      surveyLinks: undefined as never,
-      mailer: undefined as never,
-      defaultFrom: 'support@cli.test',
-    });
+    const app = await accountsOnlyApp(db);
     const me = () => app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${token}` } });
     try {
       expect((await me()).statusCode).toBe(200);

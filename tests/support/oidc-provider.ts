@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { OAuthSettings } from '../../src/auth/oauth.js';
 
 /**
  * A real OpenID Connect provider (oidc-provider from npm) on 127.0.0.1, for sign-in tests: discovery,
@@ -217,3 +218,17 @@ const fail = (res: http.ServerResponse) => (error: unknown) => {
   if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
   res.end(String(error));
 };
+
+/** Settings pointing both of the app's providers at this test provider (GitHub through its stand-in API). */
+export function oauthSettingsFor(provider: TestOidcProvider): OAuthSettings {
+  const client = { clientId: provider.clientId, clientSecret: provider.clientSecret };
+  return {
+    google: { ...client, issuer: provider.issuer },
+    github: {
+      ...client,
+      authorizeUrl: provider.authorizationEndpoint,
+      tokenUrl: provider.tokenEndpoint,
+      apiUrl: provider.githubApiUrl,
+    },
+  };
+}

@@ -9,7 +9,7 @@ import {
   type OAuthErrorCode,
   requireVerifiedEmail,
 } from '../../src/auth/oauth.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { oauthSettingsFor, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
 // Against a real OpenID Connect provider (oidc-provider) started in this process on 127.0.0.1; no
 // database or other service, so it runs with the unit tests.
@@ -28,16 +28,7 @@ beforeAll(async () => {
       bob: { email: 'bob@example.test', emailVerified: false, name: 'Bob', githubId: 9919 },
     },
   });
-  oauth = createOAuthClient({
-    google: { clientId: provider.clientId, clientSecret: provider.clientSecret, issuer: provider.issuer },
-    github: {
-      clientId: provider.clientId,
-      clientSecret: provider.clientSecret,
-      authorizeUrl: provider.authorizationEndpoint,
-      tokenUrl: provider.tokenEndpoint,
-      apiUrl: provider.githubApiUrl,
-    },
-  });
+  oauth = createOAuthClient(oauthSettingsFor(provider));
 });
 
 afterAll(() => provider?.close());
