@@ -71,7 +71,7 @@ export async function createMigratedDatabase(serverUrl: string, name: string): P
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), dataDir: '', poolSize: 1 });
+  const handle = await openDatabase({ url: url.toString(), poolSize: 1 });
   await handle.migrate();
   await handle.close();
   return url.toString();
