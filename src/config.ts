@@ -107,7 +107,9 @@ function envMailbox(e: z.output<typeof envSchema>): EnvMailbox | string[] | unde
   ];
   if (!e.IMAP_URL) return undefined;
   if (missing.length > 0)
-    return missing.map((name) => `${name} is missing: it is required when IMAP_URL is set; set ${name} or unset IMAP_URL`);
+    return missing.map(
+      (name) => `${name} is missing: it is required when IMAP_URL is set; set ${name} or unset IMAP_URL`,
+    );
   const url = new URL(e.IMAP_URL);
   const secure = url.protocol === 'imaps:';
   return {
@@ -244,7 +246,9 @@ function describeProblem(name: string, value: string | undefined, issues: z.core
   const problems = issues
     .filter((issue) => String(issue.path[0]) === name)
     .map((issue) =>
-      issue.message.replace(/^Invalid (input|option): /, '').replace('expected number, received NaN', 'not a number'),
+      issue.message
+        .replace(/^Invalid (input|option): /, '')
+        .replace('expected number, received NaN', 'not a number'),
     )
     .join('; ');
   const shown = value === undefined || SECRET_VARIABLE.test(name) ? '' : ` (${JSON.stringify(value)})`;

@@ -89,7 +89,12 @@ export function runEntryPoint(
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 /** Runs one long start-up step, saying what it does before and how long it took after. */
-export async function step<T>(log: Logger, what: string, run: () => Promise<T>, done?: (result: T) => string) {
+export async function step<T>(
+  log: Logger,
+  what: string,
+  run: () => Promise<T>,
+  done?: (result: T) => string,
+) {
   const began = Date.now();
   log.info(`${what}…`);
   const result = await run();

