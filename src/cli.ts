@@ -194,7 +194,7 @@ if (values.help || !command || !commands[command]) {
   process.exit(command && !values.help ? 2 : 0);
 }
 
-// Answers on stdout, log lines on stderr: `TOKEN=$(npm run -s cli -- create-token …)` works.
+// Answers on stdout, refusals and log lines on stderr: `TOKEN=$(npm run -s cli -- create-token …)` works.
 runEntryPoint(
   'cli',
   async (config, log) => {
@@ -203,13 +203,13 @@ runEntryPoint(
     try {
       await commands[command]!(db, config);
     } catch (error) {
+      // Refusals are the command's answer, as plain text; failures below go to the log.
       if (error instanceof PlanLimitError) {
-        log.error(error.message);
+        console.error(`error: ${error.message}`);
         process.exitCode = 1;
       } else {
         if (!(error instanceof UsageError)) throw error;
-        log.error(error.message);
-        console.error(`\n${USAGE}`);
+        console.error(`error: ${error.message}\n\n${USAGE}`);
         process.exitCode = 2;
       }
     } finally {
