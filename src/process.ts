@@ -61,13 +61,17 @@ export function runEntryPoint(
   start: (config: Config, log: Logger) => Promise<void>,
   options: { fd?: 1 | 2 } = {},
 ) {
+  let began = 0;
   const signal = (received: NodeJS.Signals) => {
     const log = processLog!;
     if (stopping) {
+      // Ctrl-C signals the whole process group, and npm and tsx pass it on as well: the same keystroke
+      // arrives two or three times. A signal well after the first one is someone insisting.
+      if (Date.now() - began < 2_000) return;
       log.warn(`${received} received again, exiting without waiting`);
       process.exit(1);
     }
-    const began = Date.now();
+    began = Date.now();
     log.info(`${received} received, stopping`);
     void stopWithin(log).then((clean) => {
       if (clean) log.info(`stopped in ${seconds(began)}`);
