@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -15,6 +15,9 @@ const quiet = { info: () => {}, warn: () => {}, debug: () => {} };
 // the same migrations, roles and policies must hold there, and its data must outlive a restart.
 describe('embedded PostgreSQL (npm start without DATABASE_URL)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'insightdesk-embedded-pg-'));
+  // mkdtemp is private to root, whose server runs as `postgres`: open it so the cluster lives inside (else it
+  // would go to /var/lib/insightdesk, outliving the test's folder).
+  chmodSync(dataDir, 0o755);
   let port: number;
   let server: EmbeddedPostgres;
   let db: DatabaseHandle;
