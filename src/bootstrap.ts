@@ -24,7 +24,6 @@ export interface Infrastructure {
   config: Config;
   db: DatabaseHandle;
   database: {
-    url: string;
     /** host:port, for messages. */
     address: string;
     /** Started by this process (npm start's PostgreSQL) or found through DATA_DIR. */
@@ -134,7 +133,7 @@ export async function openInfrastructure(
     return {
       config,
       db,
-      database: { url: services.databaseUrl, address: services.databaseAddress, embedded: services.embedded },
+      database: { address: services.databaseAddress, embedded: services.embedded },
       temporal: { address: temporalAddress, uiUrl, client, native },
       mailer,
       storage: createFileStorage(join(config.dataDir, 'files')),

@@ -10,6 +10,8 @@ const STOP_TIMEOUT_MS = 30_000;
 let stopper: (() => Promise<void>) | undefined;
 let stopping: Promise<void> | undefined;
 let processLog: Logger | undefined;
+let processName = 'insightdesk';
+let logFd: 1 | 2 = 1;
 
 /** Registers what stops this process (last registration wins: it is the whole process's stop). */
 export function onShutdown(stop: () => Promise<void>) {
@@ -44,7 +46,8 @@ async function stopWithin(log: Logger): Promise<boolean> {
 
 /** Logs the failure once, stops what was started, and exits non-zero. */
 export async function fail(error: unknown): Promise<never> {
-  const log = processLog ?? createLogger({ level: 'info', name: 'insightdesk' });
+  // Before the config is loaded (a bad LOG_LEVEL included), errors are logged at info.
+  const log = processLog ?? createLogger({ level: 'info', name: processName, fd: logFd });
   if (error instanceof ConfigError) log.error(error.message);
   else log.error({ err: error }, `stopped by an error: ${(error as Error)?.message ?? String(error)}`);
   if (!stopping) await stopWithin(log);
@@ -78,11 +81,13 @@ export function runEntryPoint(
       process.exit(clean ? 0 : 1);
     });
   };
+  processName = name;
+  logFd = options.fd ?? 1;
   process.on('uncaughtException', (error) => void fail(error));
   process.on('unhandledRejection', (error) => void fail(error));
   (async () => {
     const config = loadConfig();
-    processLog = createLogger({ level: config.logLevel, name, fd: options.fd });
+    processLog = createLogger({ level: config.logLevel, name, fd: logFd });
     installTemporalLogger(processLog);
     process.on('SIGINT', signal);
     process.on('SIGTERM', signal);
