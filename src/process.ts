@@ -44,8 +44,16 @@ async function stopWithin(log: Logger): Promise<boolean> {
   return finished;
 }
 
+let failing: Promise<never> | undefined;
+
 /** Logs the failure once, stops what was started, and exits non-zero. */
-export async function fail(error: unknown): Promise<never> {
+export function fail(error: unknown): Promise<never> {
+  // A crash often surfaces twice (a rejected promise and the worker's run() after it): one report.
+  failing ??= report(error);
+  return failing;
+}
+
+async function report(error: unknown): Promise<never> {
   // Before the config is loaded (a bad LOG_LEVEL included), errors are logged at info.
   const log = processLog ?? createLogger({ level: 'info', name: processName, fd: logFd });
   if (error instanceof ConfigError) log.error(error.message);
