@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          // Property tests take 1–3 s each on a loaded 2-core machine: room for one at a third of its speed.
+          testTimeout: 30_000,
         },
       },
       {

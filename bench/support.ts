@@ -18,7 +18,7 @@ export async function startBenchServices(name: string, poolSize = 20): Promise<B
   const cluster = await startTestCluster();
   const database = `insightdesk_bench_${name}`;
   const url = await createMigratedDatabase(cluster.serverUrl, database);
-  const db = await openDatabase({ url, dataDir: '', poolSize });
+  const db = await openDatabase({ url, poolSize });
   const temporal = await startTemporalDevServer({
     dataDir: join(dir, 'temporal'),
     sdkFallback: false,

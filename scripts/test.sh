@@ -16,6 +16,7 @@ npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  const none = r.numTotalTests === 0 && !r.success ? " (no test ran: see the set-up error above)" : "";
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : "") + none);
 ' "$results" || true
 exit "$status"

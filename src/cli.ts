@@ -4,8 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { invitationMail } from './activities/templates.js';
 import { issueApiToken, newInvitationToken } from './api/auth/tokens.js';
-import { loadConfig } from './config.js';
-import { type DatabaseHandle, openDatabase } from './db/client.js';
+import { cliTemporalAddress, openCliDatabase } from './bootstrap.js';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
 import { recordAudit } from './db/queries/audit-logs.js';
 import { invitationView, replaceOpenInvitation } from './db/queries/invitations.js';
 import {
@@ -17,6 +18,7 @@ import { normalEmail } from './db/queries/sign-in.js';
 import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from './db/queries/subscriptions.js';
 import { mailboxes, type SubscriptionPlan, users } from './db/schema/index.js';
 import { seedDemo } from './demo.js';
+import { runEntryPoint } from './process.js';
 import { createTicketCommands } from './temporal/tickets.js';
 import { describeSla } from './workflows/ticket-state.js';
 
@@ -95,7 +97,7 @@ async function printToken(db: DatabaseHandle, organizationId: string, userId: st
   console.log(`API token (shown once): ${token}`);
 }
 
-const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
+const commands: Record<string, (db: DatabaseHandle, config: Config) => Promise<void>> = {
   async migrate() {
     console.log('migrations applied');
   },
@@ -103,10 +105,9 @@ const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
     const org = await createOrganization(db.adminDb, { name: required('name'), slug: required('slug') });
     console.log(`organisation ${org.slug} created (${org.id})`);
   },
-  async 'create-admin'(db) {
+  async 'create-admin'(db, config) {
     const org = await organization(db);
     const email = normalEmail(required('email'));
-    const config = loadConfig();
     const { token, tokenHash } = newInvitationToken();
     const expiresAt = new Date(Date.now() + config.api.invitationTtlHours * 3_600_000);
     // An account belongs to its person: the operator invites, the person accepts and sets the password.
@@ -200,18 +201,18 @@ const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
     for (const warning of warnings) console.warn(`warning: ${warning}`);
     console.log(`${org.slug} moved from the ${before.name} plan to the ${plan.name} plan`);
   },
-  async sla() {
+  async sla(_db, config) {
     const ticketId = positionals[1];
     if (!ticketId) throw new UsageError('sla needs a ticket id');
-    const config = loadConfig();
-    if (!config.temporal.address) throw new UsageError('set TEMPORAL_ADDRESS to the running Temporal server');
-    const connection = await Connection.connect({ address: config.temporal.address });
+    const connection = await Connection.connect({ address: await cliTemporalAddress(config) });
     try {
       const tickets = createTicketCommands(
         new Client({ connection, namespace: config.temporal.namespace }),
         config.temporal.taskQueue,
       );
       const state = await tickets.slaState(ticketId);
+      // npm echoes a uuid argument as *** : say which ticket this is.
+      console.log(`ticket ${ticketId}:`);
       console.log(
         state
           ? JSON.stringify(describeSla(state, Date.now()), null, 2)
@@ -221,8 +222,7 @@ const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
       await connection.close();
     }
   },
-  async 'seed-demo'(db) {
-    const config = loadConfig();
+  async 'seed-demo'(db, config) {
     const result = await seedDemo(db, config.mail.defaultFrom);
     if (!result.created) {
       console.log('the demo organisation exists already');
@@ -239,20 +239,28 @@ if (values.help || !command || !commands[command]) {
   process.exit(command && !values.help ? 2 : 0);
 }
 
-const config = loadConfig();
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-try {
-  await db.migrate();
-  await commands[command]!(db);
-} catch (error) {
-  if (error instanceof PlanLimitError) {
-    console.error(`error: ${error.message}`);
-    process.exitCode = 1;
-  } else {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`error: ${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-  }
-} finally {
-  await db.close();
-}
+// Answers on stdout, refusals and log lines on stderr: `TOKEN=$(npm run -s cli -- create-token …)` works.
+runEntryPoint(
+  'cli',
+  async (config, log) => {
+    // DATABASE_URL, else the running npm start of DATA_DIR, else its embedded PostgreSQL for this command.
+    const { db, close } = await openCliDatabase(config, log);
+    try {
+      await commands[command]!(db, config);
+    } catch (error) {
+      // Refusals are the command's answer, as plain text; failures below go to the log.
+      if (error instanceof PlanLimitError) {
+        console.error(`error: ${error.message}`);
+        process.exitCode = 1;
+      } else {
+        if (!(error instanceof UsageError)) throw error;
+        console.error(`error: ${error.message}\n\n${USAGE}`);
+        process.exitCode = 2;
+      }
+    } finally {
+      await close();
+    }
+    process.exit();
+  },
+  { fd: 2 },
+);

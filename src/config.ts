@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { OAuthSettings } from './auth/oauth.js';
 
-/** Thrown at start-up when the environment is invalid; the message names each bad variable. */
+/**
+ * Something the operator must change (a bad variable, a taken port, a data folder in use, a server not
+ * reachable): the message is the whole story, one line per problem, naming what to change; printed
+ * without a stack trace.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -26,6 +30,8 @@ const envSchema = z.object({
       .optional(),
   ),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // npm start's own PostgreSQL (when DATABASE_URL is unset) listens here, on 127.0.0.1.
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
 
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -122,7 +128,10 @@ function envMailbox(e: z.output<typeof envSchema>): EnvMailbox | string[] | unde
     ...(e.SUPPORT_ORGANIZATION ? [] : ['SUPPORT_ORGANIZATION']),
   ];
   if (!e.IMAP_URL) return undefined;
-  if (missing.length > 0) return missing.map((name) => `  ${name}: required when IMAP_URL is set`);
+  if (missing.length > 0)
+    return missing.map(
+      (name) => `${name} is missing: it is required when IMAP_URL is set; set ${name} or unset IMAP_URL`,
+    );
   const url = new URL(e.IMAP_URL);
   const secure = url.protocol === 'imaps:';
   return {
@@ -144,11 +153,13 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: string;
   dataDir: string;
-  /** Undefined means the embedded PGlite database under dataDir. */
+  /** Undefined means: the running `npm start` of dataDir, or (npm start, cli) its embedded PostgreSQL. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Port of the embedded PostgreSQL (used only when `databaseUrl` is undefined). */
+  embeddedPostgresPort: number;
   temporal: {
-    /** Undefined means: start the local Temporal dev server. */
+    /** Undefined means: the running `npm start` of dataDir, or (npm start) a local Temporal dev server. */
     address: string | undefined;
     namespace: string;
     taskQueue: string;
@@ -210,10 +221,13 @@ function oauthSettings(e: z.output<typeof envSchema>): OAuthSettings | string[] 
   const pair = (prefix: 'GOOGLE' | 'GITHUB') => {
     const id = e[`${prefix}_CLIENT_ID`];
     const secret = e[`${prefix}_CLIENT_SECRET`];
-    if (Boolean(id) !== Boolean(secret))
+    if (Boolean(id) !== Boolean(secret)) {
+      const [missing, given] = id ? ['SECRET', 'ID'] : ['ID', 'SECRET'];
       problems.push(
-        `  ${prefix}_CLIENT_${id ? 'SECRET' : 'ID'}: required when ${prefix}_CLIENT_${id ? 'ID' : 'SECRET'} is set`,
+        `${prefix}_CLIENT_${missing} is missing: it is required when ${prefix}_CLIENT_${given} is set; ` +
+          `set ${prefix}_CLIENT_${missing} or unset ${prefix}_CLIENT_${given}`,
       );
+    }
     return id && secret ? { clientId: id, clientSecret: secret } : undefined;
   };
   const google = pair('GOOGLE');
@@ -238,22 +252,23 @@ function oauthSettings(e: z.output<typeof envSchema>): OAuthSettings | string[] 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`,
+    const names = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
+    throw new ConfigError(
+      names.map((name) => describeProblem(name, env[name], parsed.error.issues)).join('\n'),
     );
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
   const mailbox = envMailbox(e);
-  if (Array.isArray(mailbox)) throw new ConfigError(`Invalid configuration:\n${mailbox.join('\n')}`);
+  if (Array.isArray(mailbox)) throw new ConfigError(mailbox.join('\n'));
   const oauth = oauthSettings(e);
-  if (Array.isArray(oauth)) throw new ConfigError(`Invalid configuration:\n${oauth.join('\n')}`);
+  if (Array.isArray(oauth)) throw new ConfigError(oauth.join('\n'));
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
@@ -287,4 +302,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     surveys: { signingKey: e.SURVEY_SIGNING_KEY },
     signIn: { sessionIdleMinutes: e.SESSION_IDLE_MINUTES, sessionMaxHours: e.SESSION_MAX_HOURS, oauth },
   };
+}
+
+// Values of these may hold credentials: an error names the variable, never echoes the value.
+const SECRET_VARIABLE = /URL|SECRET|KEY|PASSWORD/;
+
+/** One line: the variable, what is wrong with its value, and what to do. */
+function describeProblem(name: string, value: string | undefined, issues: z.core.$ZodIssue[]): string {
+  const problems = issues
+    .filter((issue) => String(issue.path[0]) === name)
+    .map((issue) =>
+      issue.message
+        .replace(/^Invalid (input|option): /, '')
+        .replace('expected number, received NaN', 'not a number'),
+    )
+    .join('; ');
+  const shown = value === undefined || SECRET_VARIABLE.test(name) ? '' : ` (${JSON.stringify(value)})`;
+  const fallback = (envSchema.shape as Record<string, z.ZodType>)[name]?.safeParse(undefined);
+  const fix =
+    fallback?.success && fallback.data !== undefined
+      ? `fix ${name} or unset it to use the default ${String(fallback.data)}`
+      : `fix ${name} or unset it`;
+  return `${name}${shown} is invalid: ${problems}; ${fix}`;
 }

@@ -1,20 +1,23 @@
 // `npm run worker`: a Temporal worker for ticket workflows and their activities. Run as many as needed;
 // Temporal spreads the tasks over them.
-import { activityDeps, onShutdown, openInfrastructure } from './bootstrap.js';
-import { loadConfig } from './config.js';
+import { activityDeps, openInfrastructure } from './bootstrap.js';
+import { fail, isStopping, onShutdown, runEntryPoint } from './process.js';
 import { createTicketWorker } from './temporal/worker.js';
 
-const config = loadConfig();
-const infra = await openInfrastructure(config, console.log);
-const worker = await createTicketWorker({
-  connection: infra.temporal.native,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  deps: activityDeps(infra),
+runEntryPoint('worker', async (config, log) => {
+  const infra = await openInfrastructure(config, log);
+  const worker = await createTicketWorker({
+    connection: infra.temporal.native,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: activityDeps(infra),
+  });
+  const done = worker.run();
+  done.then(() => isStopping() || fail(new Error('the Temporal worker stopped unexpectedly')), fail);
+  onShutdown(async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await done.catch(() => undefined);
+    await infra.close();
+  });
+  log.info(`worker: serving task queue ${config.temporal.taskQueue}`);
 });
-onShutdown(async () => {
-  worker.shutdown();
-});
-console.log(`worker: serving task queue ${config.temporal.taskQueue}`);
-await worker.run();
-await infra.close();

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Mailer } from '../activities/mailer.js';
 import type { Storage } from '../activities/storage.js';
 import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { Logger } from '../logger.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import type { TicketCommands } from '../temporal/tickets.js';
 import { authenticate, authenticatePerson, type SessionOptions, setupTenantContext } from './plugins/auth.js';
@@ -51,8 +57,8 @@ export interface ApiDeps {
 }
 
 export interface ApiOptions extends ApiDeps {
-  /** Fastify's pino logger: false (default) for none, true for info level, or pino options. */
-  logger?: FastifyServerOptions['logger'];
+  /** The process's pino logger (src/logger.ts), or pino options (tests), or false (default) for none. */
+  logger?: FastifyServerOptions['logger'] | Logger;
   checks?: ReadinessChecks;
   /** Take the client address from X-Forwarded-For (behind a load balancer). */
   trustProxy?: boolean;
@@ -88,9 +94,32 @@ const REDACT = [
   '*.token',
 ];
 
-function loggerOptions(logger: ApiOptions['logger']): FastifyServerOptions['logger'] {
-  if (!logger) return false;
-  return { ...(logger === true ? {} : logger), redact: { paths: REDACT, censor: '[redacted]' } };
+function loggerOptions(
+  logger: ApiOptions['logger'],
+): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  if (!logger) return { logger: false };
+  // An instance already redacts (src/logger.ts); options get the same paths here.
+  if (typeof logger === 'object' && 'child' in logger)
+    return { loggerInstance: logger.child({ component: 'api' }) };
+  return { logger: { ...(logger === true ? {} : logger), redact: { paths: REDACT, censor: '[redacted]' } } };
+}
+
+/** One line per request, when it is answered: method, URL, status and duration (Fastify writes two). */
+class OneLinePerRequest extends LogController {
+  override incomingRequest() {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
+    const route = request.routeOptions.url ?? '(no route)';
+    // Paths of survey links carry their signed token: those are logged as the route's pattern.
+    const url = route.includes(':token') ? route : request.url;
+    const line = {
+      method: request.method,
+      url,
+      statusCode: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    };
+    if (error) reply.log.error({ ...line, err: error }, `${request.method} ${url} ${reply.statusCode}`);
+    else reply.log.info(line, `${request.method} ${url} ${reply.statusCode}`);
+  }
 }
 
 /** The agents' API as a Fastify instance: `listen` it, or `inject` requests in tests. */
@@ -112,7 +141,8 @@ export async function buildApp(options: ApiOptions) {
   };
   const mail = { mailer: options.mailer, defaultFrom: options.defaultFrom };
   const app = Fastify({
-    logger: loggerOptions(options.logger),
+    ...loggerOptions(options.logger),
+    logController: new OneLinePerRequest(),
     trustProxy: options.trustProxy ?? false,
     // A caller's X-Request-Id is kept (to follow a request across services), else one is made.
     requestIdHeader: 'x-request-id',

@@ -1,13 +1,14 @@
 // The agents' API as a process of its own (`tsx src/api/main.ts`): stateless, run as many as needed.
-import { onShutdown, openInfrastructure } from '../bootstrap.js';
-import { loadConfig } from '../config.js';
+import { openInfrastructure } from '../bootstrap.js';
+import { onShutdown, runEntryPoint } from '../process.js';
 import { startApiServer } from './server.js';
 
-const config = loadConfig();
-const infra = await openInfrastructure(config, console.log);
-const server = await startApiServer(infra);
-console.log(`api: listening on ${server.url} (docs at ${server.url}/docs)`);
-onShutdown(async () => {
-  await server.close();
-  await infra.close();
+runEntryPoint('api', async (config, log) => {
+  const infra = await openInfrastructure(config, log);
+  const server = await startApiServer({ ...infra, log });
+  onShutdown(async () => {
+    await server.close();
+    await infra.close();
+  });
+  log.info(`api: listening on ${server.url} (docs at ${server.url}/docs)`);
 });

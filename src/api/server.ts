@@ -1,5 +1,7 @@
 import { createOAuthClient } from '../auth/oauth.js';
 import type { Infrastructure } from '../bootstrap.js';
+import { ConfigError } from '../config.js';
+import type { Logger } from '../logger.js';
 import { createTicketCommands } from '../temporal/tickets.js';
 import { type ApiOptions, buildApp } from './app.js';
 
@@ -7,6 +9,7 @@ export type ApiInfrastructure = Pick<
   Infrastructure,
   'config' | 'db' | 'storage' | 'surveyLinks' | 'mailer'
 > & {
+  log: Logger;
   temporal: Pick<Infrastructure['temporal'], 'client'>;
 };
 
@@ -25,7 +28,7 @@ export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOpti
     mailer: infra.mailer,
     defaultFrom: config.mail.defaultFrom,
     invitations: { ttlHours: config.api.invitationTtlHours, apiUrl: config.api.publicUrl },
-    logger: { level: config.logLevel },
+    logger: infra.log,
     trustProxy: config.api.trustProxy,
     inbound,
     login: { maxPerMinute: config.api.loginRateLimit, tokenDays: config.api.loginTokenDays },
@@ -41,6 +44,11 @@ export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOpti
       },
     },
   });
-  const url = await app.listen({ host: config.api.host, port: config.api.port });
+  const url = await app.listen({ host: config.api.host, port: config.api.port }).catch((error) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new ConfigError(
+      `port ${config.api.port} on ${config.api.host} is in use by another program; stop it or set API_PORT to a free port`,
+    );
+  });
   return { app, url, close: () => app.close() };
 }

@@ -1,11 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { type ExtractTablesWithRelations, type Logger, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -36,9 +31,8 @@ export interface DatabaseHandle {
 }
 
 export interface DatabaseOptions {
-  /** postgres:// URL; undefined opens the embedded PGlite database under `dataDir`. */
-  url: string | undefined;
-  dataDir: string;
+  /** postgres:// URL (`npm start`'s embedded server included: src/db/embedded-postgres.ts). */
+  url: string;
   poolSize?: number;
   /** Receives every SQL statement (debug logging, tests that inspect query plans). */
   logger?: Logger;
@@ -79,10 +73,7 @@ function serviceRunner(db: Database) {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.logger);
-  const dir = join(options.dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
-  return openPglite(new PGlite(dir), options.logger);
+  return openPostgres(options.url, options.poolSize ?? 10, options.logger);
 }
 
 function handle(db: Database, migrate: () => Promise<void>, close: () => Promise<void>): DatabaseHandle {
@@ -106,15 +97,5 @@ function openPostgres(url: string, poolSize: number, logger?: Logger): DatabaseH
       }
     },
     () => client.end({ timeout: 5 }),
-  );
-}
-
-/** Embedded PostgreSQL (WASM): same migrations and policies, one process. */
-export function openPglite(client: PGlite, logger?: Logger): DatabaseHandle {
-  const db = drizzlePglite(client, { schema, logger }) as unknown as Database;
-  return handle(
-    db,
-    () => migratePglite(drizzlePglite(client), { migrationsFolder }),
-    () => client.close(),
   );
 }

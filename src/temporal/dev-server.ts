@@ -55,6 +55,11 @@ export interface StartTemporalDevServerOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Custom search attributes to register at start-up, e.g. `{ TenantId: 'Keyword' }`. */
   searchAttributes?: Record<string, SearchAttributeTypeName>;
+  /**
+   * SQLite pragmas of the server's store. Default {@link DEV_SERVER_SQLITE_PRAGMAS}: the write-ahead log
+   * and `synchronous=normal`, which loses nothing when a process crashes (bench/temporal-sqlite.ts).
+   */
+  sqlitePragmas?: Record<string, string>;
   /** Extra arguments appended to `temporal server start-dev`. */
   extraArgs?: string[];
   /** Explicit path to the `temporal` binary (highest priority). */
@@ -213,6 +218,26 @@ function wantsUi(opts: StartTemporalDevServerOptions): boolean {
   return opts.ui ?? opts.uiPort !== undefined;
 }
 
+/**
+ * WAL: a commit appends to the log instead of rewriting pages under a rollback journal. `synchronous=normal`
+ * syncs the log at checkpoints, not at each commit: a crash of the server process (SIGKILL, OOM) loses
+ * nothing, every commit being in the kernel's page cache; a power loss or OS crash may drop the last
+ * commits but never corrupts the file. `off` also survives a process crash, but a power loss can corrupt
+ * the store, and it was not faster here: bench/temporal-sqlite.ts, 600 bare workflow starts, 3 rounds on
+ * a loaded 2-core machine, medians: default journal 18 starts/s, wal+normal 63, wal+off 65.
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS: Record<string, string> = {
+  journal_mode: 'wal',
+  synchronous: 'normal',
+};
+
+function sqlitePragmaArgs(opts: StartTemporalDevServerOptions): string[] {
+  return Object.entries(opts.sqlitePragmas ?? DEV_SERVER_SQLITE_PRAGMAS).flatMap(([name, value]) => [
+    '--sqlite-pragma',
+    `${name}=${value}`,
+  ]);
+}
+
 function searchAttributeArgs(opts: StartTemporalDevServerOptions): string[] {
   return Object.entries(opts.searchAttributes ?? {}).flatMap(([name, type]) => [
     '--search-attribute',
@@ -245,6 +270,7 @@ async function startViaCli(
     opts.logLevel ?? 'warn',
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-disable-news-fetch']),
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
+    ...sqlitePragmaArgs(opts),
     ...searchAttributeArgs(opts),
     ...(opts.extraArgs ?? []),
   ];
@@ -409,7 +435,7 @@ async function startViaSdk(
         ui,
         uiPort: opts.uiPort,
         log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
-        extraArgs: [...searchAttributeArgs(opts), ...(opts.extraArgs ?? [])],
+        extraArgs: [...sqlitePragmaArgs(opts), ...searchAttributeArgs(opts), ...(opts.extraArgs ?? [])],
       },
     });
   } catch (err) {

@@ -18,7 +18,7 @@ import {
   type IngestActivities,
   type IngestActivityDeps,
 } from '../ingest/activities.js';
-import { consoleLogger, describeError, type IngestLogger } from '../ingest/log.js';
+import { describeError, type IngestLogger } from '../ingest/log.js';
 import { createIngestPipeline, type IngestPipeline } from '../ingest/pipeline.js';
 import { type MailboxWorkflowArgs, mailboxWorkflow, mailboxWorkflowId } from '../workflows/mailbox.js';
 import { createTicketCommands, type TicketCommands } from './tickets.js';
@@ -141,7 +141,8 @@ export interface StartIngestOptions {
   storage: Storage;
   /** Defaults to commands on `config.temporal.taskQueue`. */
   tickets?: TicketCommands;
-  log?: IngestLogger;
+  /** The process's logger (`ingestLogger(log)` from src/logger.ts). */
+  log: IngestLogger;
   /** How often to look for mailboxes added (or re-activated) since start-up; default 60 s. */
   resyncIntervalMs?: number;
   readerWorkflow?: ReaderWorkflowOptions;
@@ -168,7 +169,7 @@ export interface IngestService {
  */
 export async function startIngest(opts: StartIngestOptions): Promise<IngestService> {
   const { config, db, client } = opts;
-  const log = opts.log ?? consoleLogger(config.logLevel);
+  const { log } = opts;
   const taskQueue = config.ingest.taskQueue;
   if (config.ingest.mailbox) {
     const id = await upsertEnvMailbox(db, config.ingest.mailbox);

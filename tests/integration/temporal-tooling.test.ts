@@ -38,6 +38,8 @@ describe('temporal dev server launcher', () => {
     expect(srv.kind).toBe('cli');
     expect(srv.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(existsSync(path.join(srv.dataDir, 'temporal.sqlite'))).toBe(true);
+    // Write-ahead log (DEV_SERVER_SQLITE_PRAGMAS): SQLite keeps the -wal file beside the store while it runs.
+    expect(existsSync(path.join(srv.dataDir, 'temporal.sqlite-wal'))).toBe(true);
 
     const connection = await Connection.connect({ address: srv.address });
     try {

@@ -4,7 +4,7 @@ import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
 import { organizations, type UserRole, userOrganizations, users } from '../../src/db/schema/index.js';
 
 export function openTestDatabase(poolSize = 5): Promise<DatabaseHandle> {
-  return openDatabase({ url: inject('databaseUrl'), dataDir: '', poolSize });
+  return openDatabase({ url: inject('databaseUrl'), poolSize });
 }
 
 const unique = () => randomUUID().slice(0, 8);

@@ -12,8 +12,9 @@ import { createFileStorage, type Storage } from '../../src/activities/storage.js
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { inboundEmails, ticketMessages, tickets } from '../../src/db/schema/index.js';
 import { createIngestActivities, type IngestActivityDeps } from '../../src/ingest/activities.js';
-import { consoleLogger, silentLogger } from '../../src/ingest/log.js';
+import { silentLogger } from '../../src/ingest/log.js';
 import { createIngestPipeline, type IngestOutcome, type IngestPipeline } from '../../src/ingest/pipeline.js';
+import { createLogger, ingestLogger } from '../../src/logger.js';
 import {
   createIngestWorker,
   type ReaderWorkflowOptions,
@@ -32,7 +33,12 @@ import { startTicketHarness, type TicketHarness } from './ticket-harness.js';
 
 /** Readers log nothing unless INGEST_TEST_LOG=1 (or a level) is set, for debugging a failing test. */
 const testLog = process.env.INGEST_TEST_LOG
-  ? consoleLogger(process.env.INGEST_TEST_LOG === '1' ? 'debug' : process.env.INGEST_TEST_LOG)
+  ? ingestLogger(
+      createLogger({
+        level: process.env.INGEST_TEST_LOG === '1' ? 'debug' : process.env.INGEST_TEST_LOG,
+        name: 'ingest-test',
+      }),
+    )
   : silentLogger;
 
 /** Addresses the fixture corpus treats as ours (34-loop-own-address.eml comes from one). */

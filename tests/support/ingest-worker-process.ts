@@ -27,7 +27,7 @@ export interface IngestWorkerProcessSettings {
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as IngestWorkerProcessSettings;
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const db = await openDatabase({ url: settings.databaseUrl, dataDir: '', poolSize: 3 });
+const db = await openDatabase({ url: settings.databaseUrl, poolSize: 3 });
 const client = new Client({ connection: await Connection.connect({ address: settings.temporalAddress }) });
 const connection = await NativeConnection.connect({ address: settings.temporalAddress });
 const pipeline = createIngestPipeline({

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
@@ -7,9 +10,20 @@ import { getFreePort } from './ports.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const clusterDir = `${repoRoot}data/test/pg`;
 
-/** A server URL: TEST_DATABASE_URL when given, else the private cluster under data/test/pg. */
+/**
+ * Where a test cluster lives: data/test/<name> in the checkout; as root, whose server runs as the
+ * `postgres` user (who cannot enter a checkout under /root or in a private mktemp -d), a folder of
+ * /tmp keyed by the checkout's path instead.
+ */
+function clusterPath(name: string): string {
+  if (process.getuid?.() !== 0) return `${repoRoot}data/test/${name}`;
+  const checkout = createHash('sha256').update(repoRoot).digest('hex').slice(0, 12);
+  return join(tmpdir(), `insightdesk-test-${checkout}`, name);
+}
+const clusterDir = clusterPath('pg');
+
+/** A server URL: TEST_DATABASE_URL when given, else the private cluster (see clusterPath). */
 export async function startTestCluster(): Promise<{ serverUrl: string; stop(): Promise<void> }> {
   const given = process.env.TEST_DATABASE_URL;
   if (given) return { serverUrl: given, stop: async () => {} };
@@ -31,12 +45,12 @@ export async function startTestCluster(): Promise<{ serverUrl: string; stop(): P
 }
 
 /**
- * A cluster of the caller's own under data/test/<name>, for runs that stop and start PostgreSQL under their
+ * A cluster of the caller's own (data/test/<name>, see clusterPath), for runs that stop and start PostgreSQL under their
  * processes' feet without disturbing other tests. `start(port)` again after `stop()` brings it back on the
  * same port, with its data.
  */
 export function privateCluster(name: string) {
-  const dir = `${repoRoot}data/test/${name}`;
+  const dir = clusterPath(name);
   const script = `${repoRoot}scripts/pg-cluster.sh`;
   return {
     async start(port: number): Promise<string> {
@@ -71,7 +85,7 @@ export async function createMigratedDatabase(serverUrl: string, name: string): P
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), dataDir: '', poolSize: 1 });
+  const handle = await openDatabase({ url: url.toString(), poolSize: 1 });
   await handle.migrate();
   await handle.close();
   return url.toString();

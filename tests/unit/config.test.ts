@@ -14,17 +14,28 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '  ' }).databaseUrl).toBeUndefined();
   });
 
-  it('names every bad variable', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'mysql://x', API_PORT: 'eighty', SMTP_URL: 'http://x' })).toThrow(
-      ConfigError,
+  it('names every bad variable on a line of its own: the problem and the fix, never a secret value', () => {
+    const env = { DATABASE_URL: 'mysql://root:hunter2@db', API_PORT: 'eighty', SMTP_URL: 'http://x' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    const lines = (() => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as Error).message.split('\n');
+      }
+    })();
+    expect(lines.sort()).toEqual([
+      'API_PORT ("eighty") is invalid: not a number; fix API_PORT or unset it to use the default 3000',
+      'DATABASE_URL is invalid: must be a postgres:// URL; fix DATABASE_URL or unset it',
+      'SMTP_URL is invalid: must be an smtp:// or smtps:// URL; fix SMTP_URL or unset it',
+    ]);
+    expect(lines.join('\n')).not.toContain('hunter2');
+  });
+
+  it('says which variable a mailbox setting needs', () => {
+    expect(() => loadConfig({ IMAP_URL: 'imap://u:p@mail.test', SUPPORT_ORGANIZATION: 'acme' })).toThrow(
+      'SUPPORT_ADDRESS is missing: it is required when IMAP_URL is set; set SUPPORT_ADDRESS or unset IMAP_URL',
     );
-    try {
-      loadConfig({ DATABASE_URL: 'mysql://x', API_PORT: 'eighty', SMTP_URL: 'http://x' });
-    } catch (error) {
-      const message = (error as Error).message;
-      expect(message).toContain('DATABASE_URL: must be a postgres:// URL');
-      expect(message).toContain('API_PORT');
-      expect(message).toContain('SMTP_URL');
-    }
   });
 });

@@ -4,10 +4,14 @@ import type { FastifyInstance } from 'fastify';
 
 const API_TAGS = [
   { name: 'health', description: 'Liveness and readiness' },
-  { name: 'auth', description: 'Signing in (tokens, browser sessions, Google/GitHub), emailed links, invitations' },
+  {
+    name: 'auth',
+    description: 'Signing in (tokens, browser sessions, Google/GitHub), emailed links, invitations',
+  },
   {
     name: 'account',
-    description: 'Your own account: name, password, email, sessions, two-factor (never an organisation’s token)',
+    description:
+      'Your own account: name, password, email, sessions, two-factor (never an organisation’s token)',
   },
   { name: 'tickets', description: 'Tickets, their messages and changes' },
   { name: 'stats', description: 'Counts and response times' },
