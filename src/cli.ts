@@ -128,6 +128,8 @@ const commands: Record<string, (db: DatabaseHandle) => Promise<void>> = {
           imapUser: required('imap-user'),
           imapPassword: required('imap-password'),
           imapFolder: values.folder,
+          // Added by the operator: verified by that act.
+          verifiedAt: new Date(),
         })
         .returning({ id: mailboxes.id, address: mailboxes.address }),
     );
