@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Mailer } from '../activities/mailer.js';
 import type { Storage } from '../activities/storage.js';
+import type { TrustedProxies } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import type { TicketCommands } from '../temporal/tickets.js';
@@ -11,6 +12,7 @@ import { answerFrameworkError, setupErrorHandling } from './plugins/errors.js';
 import { refuseNulCharacters } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { loggerOptions } from './plugins/request-log.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { accountRoutes, type LoginOptions, loginRoutes } from './routes/auth.js';
@@ -32,6 +34,7 @@ import { tagRoutes } from './routes/tags.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ErrorResponse } from './schemas/common.js';
+import { signInLimiters } from './sign-in-limits.js';
 
 /** What the routes work with; built and closed by the caller (entry point or test). */
 export interface ApiDeps {
@@ -50,8 +53,8 @@ export interface ApiOptions extends ApiDeps {
   /** Fastify's pino logger: false (default) for none, true for info level, or pino options. */
   logger?: FastifyServerOptions['logger'];
   checks?: ReadinessChecks;
-  /** Take the client address from X-Forwarded-For (behind a load balancer). */
-  trustProxy?: boolean;
+  /** The proxies whose X-Forwarded-For names the client (API_TRUST_PROXY); default none. */
+  trustProxy?: TrustedProxies;
   login?: Partial<LoginOptions>;
   /** Enables `POST /inbound` (raw emails from a provider's webhook), guarded by its own secret. */
   inbound?: InboundOptions;
@@ -59,25 +62,16 @@ export interface ApiOptions extends ApiDeps {
   invitations?: Partial<InvitationOptions>;
 }
 
-const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, tokenDays: 30 };
+const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, maxPerAccount: 20, tokenDays: 30 };
 const DEFAULT_INVITATIONS: InvitationOptions = { ttlHours: 168, apiUrl: 'http://127.0.0.1:3000' };
 
-// Belt and braces: the default serializers log no headers or bodies, but a debug log of a request
-// object must not print a token or a password either.
-const REDACT = [
-  'req.headers.authorization',
-  'headers.authorization',
-  '*.password',
-  '*.newPassword',
-  '*.currentPassword',
-  '*.imapPassword',
-  '*.smtpPassword',
-  '*.token',
-];
-
-function loggerOptions(logger: ApiOptions['logger']): FastifyServerOptions['logger'] {
-  if (!logger) return false;
-  return { ...(logger === true ? {} : logger), redact: { paths: REDACT, censor: '[redacted]' } };
+/**
+ * Fastify's trustProxy for API_TRUST_PROXY. A hop count trusts the nearest `n` hops whoever they are
+ * (Fastify's own number option trusts none): only safe when nothing reaches the API but those proxies.
+ */
+function trustedProxyOption(trusted: TrustedProxies = false): FastifyServerOptions['trustProxy'] {
+  if (typeof trusted === 'number') return (_address: string, hop: number) => hop < trusted;
+  return trusted;
 }
 
 /** The agents' API as a Fastify instance: `listen` it, or `inject` requests in tests. */
@@ -93,7 +87,7 @@ export async function buildApp(options: ApiOptions) {
   const login = { ...DEFAULT_LOGIN, ...options.login };
   const app = Fastify({
     logger: loggerOptions(options.logger),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustedProxyOption(options.trustProxy),
     // A caller's X-Request-Id is kept (to follow a request across services), else one is made.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -109,22 +103,23 @@ export async function buildApp(options: ApiOptions) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
+    // Every answer is someone's data or a credential (tokens from /auth/*, invitations): no cache, browser
+    // or proxy, keeps a copy. Only what states its own caching (the docs' static files) differs.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   await registerOpenApi(app);
   await registerRateLimit(app);
 
   await app.register(healthRoutes, { db: options.db, checks: options.checks });
-  await app.register(loginRoutes, { db: options.db, login });
-  await app.register(invitationAcceptRoutes, { db: options.db, login });
+  const limits = signInLimiters(options.db, login);
+  await app.register(loginRoutes, { db: options.db, login, limits });
+  await app.register(invitationAcceptRoutes, { db: options.db, login, limits });
   await app.register(surveyRoutes, deps);
   if (options.inbound) await app.register(inboundRoutes, { db: options.db, inbound: options.inbound });
 
   // Everything else needs a bearer token; the hook also enforces each route's minimumRole.
   await app.register(async (authenticated) => {
     authenticated.addHook('onRequest', authenticate(options.db));
-    authenticated.addHook('onSend', async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
     await authenticated.register(accountRoutes);
     for (const routes of [
       ticketRoutes,

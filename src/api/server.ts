@@ -27,7 +27,11 @@ export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOpti
     logger: { level: config.logLevel },
     trustProxy: config.api.trustProxy,
     inbound,
-    login: { maxPerMinute: config.api.loginRateLimit, tokenDays: config.api.loginTokenDays },
+    login: {
+      maxPerMinute: config.api.loginRateLimit,
+      maxPerAccount: config.api.loginAccountRateLimit,
+      tokenDays: config.api.loginTokenDays,
+    },
     checks: {
       async temporal() {
         await infra.temporal.client.workflowService.getSystemInfo({});

@@ -2,7 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLogs, organizationInvitations } from '../../src/db/schema/index.js';
-import { type ApiFixture, as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
+import {
+  type ApiFixture,
+  as,
+  createApiFixture,
+  errorOf,
+  freshClientAddress,
+  useApiHarness,
+} from '../support/api.js';
 
 const h = useApiHarness();
 
@@ -228,10 +235,13 @@ describe('POST /invitations/accept', () => {
     expect(shortPassword.statusCode).toBe(400);
 
     const limited = await h.buildApp({ login: { maxPerMinute: 2 } });
+    const remoteAddress = freshClientAddress();
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
+      const payload = { token: 'idi_x', name: 'I' };
       statuses.push(
-        (await as(limited).post('/invitations/accept', { token: 'idi_x', name: 'I' })).statusCode,
+        (await limited.inject({ method: 'POST', url: '/invitations/accept', payload, remoteAddress }))
+          .statusCode,
       );
     }
     expect(statuses).toEqual([404, 404, 429]);

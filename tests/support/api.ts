@@ -82,8 +82,8 @@ export async function startApiHarness(): Promise<ApiHarness> {
     const app = await buildTestApp(
       { db, tickets, storage },
       {
-        // Tests log in far more often than a person; the limit itself is tested on an app of its own.
-        login: { maxPerMinute: 10_000 },
+        // Tests log in far more often than a person; the limits themselves are tested on apps of their own.
+        login: { maxPerMinute: 10_000, maxPerAccount: 10_000 },
         checks: {
           async temporal() {
             await env.client.workflowService.getSystemInfo({});
@@ -177,6 +177,16 @@ export async function addMember(
   const user = await createUser(db, name);
   await db.adminDb.insert(userOrganizations).values({ userId: user.id, organizationId: f.org.id, role });
   return user;
+}
+
+/**
+ * A client address no other test uses (198.18.0.0/15, the benchmarking range), for `remoteAddress` or
+ * X-Forwarded-For: rate-limit counters live in the shared database, so a test of a limit starts from zero.
+ */
+export function freshClientAddress(): string {
+  const bytes = randomUUID().replace(/-/g, '').slice(0, 6);
+  const [a, b, c] = [0, 2, 4].map((i) => Number.parseInt(bytes.slice(i, i + 2), 16));
+  return `198.${18 + (a! % 2)}.${b}.${(c! % 254) + 1}`;
 }
 
 type Body = InjectOptions['payload'];

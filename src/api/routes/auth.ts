@@ -19,10 +19,9 @@ import {
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
+import type { SignInLimiters, SignInLimitOptions } from '../sign-in-limits.js';
 
-export interface LoginOptions {
-  /** Attempts per minute and client address. */
-  maxPerMinute: number;
+export interface LoginOptions extends SignInLimitOptions {
   /** Lifetime of the issued token. */
   tokenDays: number;
 }
@@ -65,14 +64,15 @@ export function loginResponse(
   };
 }
 
-export const loginRoutes: FastifyPluginAsyncTypebox<{ db: DatabaseHandle; login: LoginOptions }> = async (
-  app,
-  { db, login },
-) => {
+export const loginRoutes: FastifyPluginAsyncTypebox<{
+  db: DatabaseHandle;
+  login: LoginOptions;
+  limits: SignInLimiters;
+}> = async (app, { db, login, limits }) => {
   app.post(
     '/auth/login',
     {
-      config: { rateLimit: { max: login.maxPerMinute, timeWindow: '1 minute' } },
+      preHandler: limits.login,
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for an API token',
