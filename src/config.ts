@@ -222,12 +222,15 @@ export interface Config {
     /** Signs survey links; undefined means a key generated once under dataDir (one host only). */
     signingKey: string | undefined;
   };
-  mailboxes: {
+  /** Which IMAP/SMTP hosts the server connects to for mailboxes (a `HostPolicy`). */
+  mailboxHosts: {
     /**
-     * Accept IMAP/SMTP hosts of tenants' mailboxes on loopback, private, link-local, metadata… addresses.
+     * Also hosts on loopback, private, link-local, metadata… addresses (MAILBOX_ALLOW_PRIVATE_HOSTS).
      * Default: on in tests and with the embedded database (one machine), off otherwise.
      */
-    allowPrivateHosts: boolean;
+    allowPrivate: boolean;
+    /** The host of IMAP_URL: the operator named it, so it is allowed wherever it is. */
+    operatorHosts: string[];
   };
 }
 
@@ -281,8 +284,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: (e.PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`).replace(/\/+$/, ''),
     },
     surveys: { signingKey: e.SURVEY_SIGNING_KEY },
-    mailboxes: {
-      allowPrivateHosts: e.MAILBOX_ALLOW_PRIVATE_HOSTS ?? (e.NODE_ENV === 'test' || !e.DATABASE_URL),
+    mailboxHosts: {
+      allowPrivate: e.MAILBOX_ALLOW_PRIVATE_HOSTS ?? (e.NODE_ENV === 'test' || !e.DATABASE_URL),
+      operatorHosts: mailbox ? [mailbox.host] : [],
     },
   };
 }

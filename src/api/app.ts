@@ -5,6 +5,7 @@ import type { Mailer } from '../activities/mailer.js';
 import type { Storage } from '../activities/storage.js';
 import type { TrustedProxies } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { HostPolicy } from '../net/host-policy.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import type { TicketCommands } from '../temporal/tickets.js';
 import { authenticate, setupTenantContext } from './plugins/auth.js';
@@ -21,6 +22,7 @@ import { categoryRoutes } from './routes/categories.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { type InboundOptions, inboundRoutes } from './routes/inbound.js';
 import { type InvitationOptions, invitationAcceptRoutes, invitationRoutes } from './routes/invitations.js';
+import { mailboxVerificationLinkRoutes, mailboxVerificationRoutes } from './routes/mailbox-verification.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
@@ -56,6 +58,8 @@ export interface ApiOptions extends ApiDeps {
   /** The proxies whose X-Forwarded-For names the client (API_TRUST_PROXY); default none. */
   trustProxy?: TrustedProxies;
   login?: Partial<LoginOptions>;
+  /** Which IMAP/SMTP hosts tenants may give their mailboxes; default public hosts only. */
+  mailboxHosts?: HostPolicy;
   /** Enables `POST /inbound` (raw emails from a provider's webhook), guarded by its own secret. */
   inbound?: InboundOptions;
   /** How long invitations last and the API address their email shows (config: INVITATION_TTL_HOURS, PUBLIC_URL). */
@@ -114,6 +118,7 @@ export async function buildApp(options: ApiOptions) {
   const limits = signInLimiters(options.db, login);
   await app.register(loginRoutes, { db: options.db, login, limits });
   await app.register(invitationAcceptRoutes, { db: options.db, login, limits });
+  await app.register(mailboxVerificationLinkRoutes, { db: options.db, limits });
   await app.register(surveyRoutes, deps);
   if (options.inbound) await app.register(inboundRoutes, { db: options.db, inbound: options.inbound });
 
@@ -131,7 +136,6 @@ export async function buildApp(options: ApiOptions) {
       savedFilterRoutes,
       attachmentRoutes,
       slaPolicyRoutes,
-      mailboxRoutes,
       memberRoutes,
       tokenRoutes,
       auditLogRoutes,
@@ -140,6 +144,14 @@ export async function buildApp(options: ApiOptions) {
     ]) {
       await authenticated.register(routes, deps);
     }
+    await authenticated.register(mailboxRoutes, {
+      ...deps,
+      mailboxHosts: options.mailboxHosts ?? { allowPrivate: false },
+    });
+    await authenticated.register(mailboxVerificationRoutes, {
+      ...deps,
+      apiUrl: options.invitations?.apiUrl ?? DEFAULT_INVITATIONS.apiUrl,
+    });
     await authenticated.register(invitationRoutes, {
       ...deps,
       invitations: { ...DEFAULT_INVITATIONS, ...options.invitations },

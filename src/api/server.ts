@@ -26,6 +26,7 @@ export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOpti
     invitations: { ttlHours: config.api.invitationTtlHours, apiUrl: config.api.publicUrl },
     logger: { level: config.logLevel },
     trustProxy: config.api.trustProxy,
+    mailboxHosts: config.mailboxHosts,
     inbound,
     login: {
       maxPerMinute: config.api.loginRateLimit,

@@ -207,6 +207,7 @@ export async function startIngest(opts: StartIngestOptions): Promise<IngestServi
     db,
     pipeline,
     maxEmailBytes: config.ingest.maxEmailBytes,
+    hostPolicy: config.mailboxHosts,
     log,
     reader: { pollIntervalMs: config.ingest.pollIntervalMs, ...opts.reader },
   });

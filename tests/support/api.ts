@@ -84,6 +84,8 @@ export async function startApiHarness(): Promise<ApiHarness> {
       {
         // Tests log in far more often than a person; the limits themselves are tested on apps of their own.
         login: { maxPerMinute: 10_000, maxPerAccount: 10_000 },
+        // As MAILBOX_ALLOW_PRIVATE_HOSTS in tests: mailboxes on made-up and local hosts; refusal is tested apart.
+        mailboxHosts: { allowPrivate: true },
         checks: {
           async temporal() {
             await env.client.workflowService.getSystemInfo({});

@@ -55,15 +55,22 @@ describe('config', () => {
   });
 
   it('allows mailboxes on private hosts only in tests and on the embedded database, unless told', () => {
-    expect(loadConfig({}).mailboxes.allowPrivateHosts).toBe(true);
+    expect(loadConfig({}).mailboxHosts.allowPrivate).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/x' }).mailboxHosts.allowPrivate).toBe(
+      true,
+    );
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).mailboxHosts.allowPrivate).toBe(false);
     expect(
-      loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/x' }).mailboxes.allowPrivateHosts,
+      loadConfig({ DATABASE_URL: 'postgres://db/x', MAILBOX_ALLOW_PRIVATE_HOSTS: 'true' }).mailboxHosts
+        .allowPrivate,
     ).toBe(true);
-    expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).mailboxes.allowPrivateHosts).toBe(false);
-    expect(
-      loadConfig({ DATABASE_URL: 'postgres://db/x', MAILBOX_ALLOW_PRIVATE_HOSTS: 'true' }).mailboxes
-        .allowPrivateHosts,
-    ).toBe(true);
-    expect(loadConfig({ MAILBOX_ALLOW_PRIVATE_HOSTS: 'false' }).mailboxes.allowPrivateHosts).toBe(false);
+    expect(loadConfig({ MAILBOX_ALLOW_PRIVATE_HOSTS: 'false' }).mailboxHosts.allowPrivate).toBe(false);
+    // The host of the operator's own IMAP_URL is allowed wherever it is.
+    const env = {
+      IMAP_URL: 'imap://u:p@mail:3143',
+      SUPPORT_ADDRESS: 's@acme.test',
+      SUPPORT_ORGANIZATION: 'acme',
+    };
+    expect(loadConfig(env).mailboxHosts.operatorHosts).toEqual(['mail']);
   });
 });

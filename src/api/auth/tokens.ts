@@ -10,14 +10,17 @@ const DISPLAY_LENGTH = TOKEN_MARK.length + 8;
 /** Tokens are stored as this hash only: a leaked table does not leak working tokens. */
 export const hashApiToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-// Invitation tokens have their own mark: one is never mistaken for (or tried as) an API token.
-const INVITATION_MARK = 'idi_';
-
-/** A single-use invitation secret and the hash that is all the database keeps of it. */
-export function newInvitationToken() {
-  const token = `${INVITATION_MARK}${randomBytes(32).toString('base64url')}`;
+/** A single-use secret with its mark, and the hash that is all the database keeps of it. */
+function newSingleUseToken(mark: string) {
+  const token = `${mark}${randomBytes(32).toString('base64url')}`;
   return { token, tokenHash: hashApiToken(token) };
 }
+
+// Emailed tokens have their own marks: one is never mistaken for (or tried as) an API token.
+/** The secret of an invitation email. */
+export const newInvitationToken = () => newSingleUseToken('idi_');
+/** The secret of a mailbox verification link. */
+export const newMailboxVerificationToken = () => newSingleUseToken('idv_');
 
 export interface IssueTokenInput {
   organizationId: string;
