@@ -2,14 +2,13 @@
 // every API process shares them; which proxies may name the client (API_TRUST_PROXY); no copy of a
 // credential in any cache (Cache-Control: no-store); no secret of a URL in the request log.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Api } from '../../src/api/app.js';
 import { hashPassword } from '../../src/api/auth/passwords.js';
 import { users } from '../../src/db/schema/index.js';
-import { createApiFixture, errorOf, freshClientAddress, useApiHarness } from '../support/api.js';
+import { createApiFixture, errorOf, freshClientAddress, logCapture, useApiHarness } from '../support/api.js';
 import { TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 
 const h = useApiHarness();
@@ -199,14 +198,8 @@ describe('Cache-Control', () => {
 
 describe('request log', () => {
   it('holds no survey link signature nor token, code or state of a query', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const app = await h.buildApp({ logger: { level: 'info', stream } });
+    const captured = logCapture();
+    const app = await h.buildApp({ logger: { level: 'info', stream: captured.stream } });
     const survey = TEST_SURVEY_LINKS.url(randomUUID()).split('/csat/')[1]!;
     const secrets = [
       survey.split('.')[1]!,
@@ -220,7 +213,7 @@ describe('request log', () => {
     await app.inject(`/auth/verify?token=${secrets[1]}&next=%2Fhome`);
     await app.inject(`/auth/oauth/callback?code=${secrets[2]}&state=${secrets[3]}`);
     await app.inject(`/auth/oauth/callback?%74oken=${secrets[1]}&access_token=${secrets[1]}`);
-    const log = lines.join('');
+    const log = captured.text();
     expect(log).toContain('/csat/[redacted]');
     expect(log).toContain('token=[redacted]&next=%2Fhome');
     for (const secret of secrets) expect(log).not.toContain(secret);

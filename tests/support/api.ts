@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
@@ -189,6 +190,18 @@ export function freshClientAddress(): string {
   const bytes = randomUUID().replace(/-/g, '').slice(0, 6);
   const [a, b, c] = [0, 2, 4].map((i) => Number.parseInt(bytes.slice(i, i + 2), 16));
   return `198.${18 + (a! % 2)}.${b}.${(c! % 254) + 1}`;
+}
+
+/** A pino destination keeping every line, for `buildApp({ logger: { level, stream } })`. */
+export function logCapture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => lines.join('') };
 }
 
 type Body = InjectOptions['payload'];
