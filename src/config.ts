@@ -101,8 +101,9 @@ const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** API_TRUST_PROXY: '', 'false' or '0' (none), a hop count, or comma-separated addresses/CIDRs; else the complaint. */
 export function parseTrustedProxies(value: string): TrustedProxies | string {
-  if (value === '' || value === 'false' || value === '0') return false;
-  if (value === 'true') {
+  const lower = value.toLowerCase();
+  if (lower === '' || lower === 'false' || lower === '0') return false;
+  if (lower === 'true') {
     return (
       '`true` would trust any X-Forwarded-For a client writes; name your proxies instead: ' +
       'their addresses or CIDRs (e.g. 10.0.0.0/8,192.168.1.5) or a hop count (e.g. 1)'

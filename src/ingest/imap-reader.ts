@@ -3,6 +3,7 @@
 // mailbox's progress (UIDVALIDITY + last UID) only after the pipeline returned, i.e. after Temporal
 // durably accepted the ticket start or message signal. A crash therefore re-reads, never skips, and the
 // pipeline recognises what it already handled.
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import { type FetchMessageObject, ImapFlow } from 'imapflow';
@@ -356,9 +357,11 @@ export async function readMailbox(
     const [address] = await allowedAddresses(mailbox.imapHost!, deps.hostPolicy).catch((error) => {
       throw connectError(error, mailbox, port);
     });
+    const named = isIP(mailbox.imapHost!.replace(/^\[|\]$/g, '')) === 0;
     const client = new ImapFlow({
       host: address!,
-      ...(address !== mailbox.imapHost ? { servername: mailbox.imapHost! } : {}),
+      // TLS (SNI and the certificate check) still goes by the name the tenant gave.
+      ...(named && address !== mailbox.imapHost ? { servername: mailbox.imapHost! } : {}),
       port,
       secure,
       auth: { user: mailbox.imapUser ?? mailbox.address, pass: mailbox.imapPassword ?? '' },

@@ -113,6 +113,7 @@ async function seed(f: ApiFixture): Promise<Pinned[]> {
     { path: '/tickets/{id}/messages', id: ticket },
     { path: '/attachments/{id}', id: (reply.json() as { attachments: { id: string }[] }).attachments[0]!.id },
     { path: '/tags/{id}/merge', id: await rows['/tags/{id}']!(3) },
+    { path: '/mailboxes/{id}/verification', id: await rows['/mailboxes/{id}']!(3) },
   ];
   for (const [path, create] of Object.entries(rows)) {
     pinned.push({ path, id: await create(1) }, { path, method: 'DELETE', id: await create(2) });
