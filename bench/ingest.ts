@@ -74,6 +74,8 @@ const ingestWorker = await createIngestWorker({
     db,
     pipeline,
     maxEmailBytes: limits.maxTotalBytes,
+    // Dovecot on this machine.
+    hostPolicy: { allowPrivate: true },
     log: silentLogger,
     reader: { pollIntervalMs: 5_000, batchSize: 100 },
     onOutcome: () => {

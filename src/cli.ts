@@ -175,6 +175,8 @@ const commands: Record<string, (db: DatabaseHandle, config: Config) => Promise<v
           imapUser: required('imap-user'),
           imapPassword: required('imap-password'),
           imapFolder: values.folder,
+          // Added by the operator: verified by that act.
+          verifiedAt: new Date(),
         })
         .returning({ id: mailboxes.id, address: mailboxes.address }),
     );

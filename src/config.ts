@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { OAuthSettings } from './auth/oauth.js';
 
@@ -73,8 +74,21 @@ const envSchema = z.object({
 
   API_HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
-  API_TRUST_PROXY: z.stringbool().default(false),
+  API_TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('')
+    .transform((value, ctx) => {
+      const parsed = parseTrustedProxies(value);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   API_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+  API_LOGIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(20),
+  MAILBOX_ALLOW_PRIVATE_HOSTS: z.stringbool().optional(),
   API_LOGIN_TOKEN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -104,6 +118,41 @@ const envSchema = z.object({
 });
 
 export type Env = z.input<typeof envSchema>;
+
+/**
+ * Who may tell the API a client's address (X-Forwarded-For): nobody (false), the proxies at these
+ * addresses or CIDR ranges, or the nearest `n` hops (each a proxy of ours).
+ */
+export type TrustedProxies = false | number | string[];
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** API_TRUST_PROXY: '', 'false' or '0' (none), a hop count, or comma-separated addresses/CIDRs; else the complaint. */
+export function parseTrustedProxies(value: string): TrustedProxies | string {
+  const lower = value.toLowerCase();
+  if (lower === '' || lower === 'false' || lower === '0') return false;
+  if (lower === 'true') {
+    return (
+      '`true` would trust any X-Forwarded-For a client writes; name your proxies instead: ' +
+      'their addresses or CIDRs (e.g. 10.0.0.0/8,192.168.1.5) or a hop count (e.g. 1)'
+    );
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !PROXY_KEYWORDS.has(entry) && !isAddressOrCidr(entry));
+  if (bad.length > 0) {
+    return `not an address, CIDR range or hop count: ${bad.map((b) => JSON.stringify(b)).join(', ')}`;
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 /** The env-configured mailbox (IMAP_URL, IMAP_FOLDER, SUPPORT_ADDRESS, SUPPORT_ORGANIZATION). */
 export interface EnvMailbox {
@@ -188,10 +237,12 @@ export interface Config {
   api: {
     host: string;
     port: number;
-    /** Behind a load balancer: take the client address from X-Forwarded-For (login rate limit, logs). */
-    trustProxy: boolean;
+    /** Proxies whose X-Forwarded-For names the client (login rate limit, logs); false: none. */
+    trustProxy: TrustedProxies;
     /** Login attempts per minute and client address. */
     loginRateLimit: number;
+    /** Login attempts per account (email) in 15 minutes, from any address. */
+    loginAccountRateLimit: number;
     /** Lifetime of the tokens that password login issues. */
     loginTokenDays: number;
     /** How long an emailed invitation can be accepted. */
@@ -204,6 +255,16 @@ export interface Config {
   surveys: {
     /** Signs survey links; undefined means a key generated once under dataDir (one host only). */
     signingKey: string | undefined;
+  };
+  /** Which IMAP/SMTP hosts the server connects to for mailboxes (a `HostPolicy`). */
+  mailboxHosts: {
+    /**
+     * Also hosts on loopback, private, link-local, metadata… addresses (MAILBOX_ALLOW_PRIVATE_HOSTS).
+     * Default: on in tests and with the embedded database (one machine), off otherwise.
+     */
+    allowPrivate: boolean;
+    /** The host of IMAP_URL: the operator named it, so it is allowed wherever it is. */
+    operatorHosts: string[];
   };
   signIn: {
     /** A browser session unused this long ends. */
@@ -294,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.API_PORT,
       trustProxy: e.API_TRUST_PROXY,
       loginRateLimit: e.API_LOGIN_RATE_LIMIT,
+      loginAccountRateLimit: e.API_LOGIN_ACCOUNT_RATE_LIMIT,
       loginTokenDays: e.API_LOGIN_TOKEN_DAYS,
       invitationTtlHours: e.INVITATION_TTL_HOURS,
       inboundSecret: e.INBOUND_SECRET,
@@ -301,6 +363,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     surveys: { signingKey: e.SURVEY_SIGNING_KEY },
     signIn: { sessionIdleMinutes: e.SESSION_IDLE_MINUTES, sessionMaxHours: e.SESSION_MAX_HOURS, oauth },
+    mailboxHosts: {
+      allowPrivate: e.MAILBOX_ALLOW_PRIVATE_HOSTS ?? (e.NODE_ENV === 'test' || !e.DATABASE_URL),
+      operatorHosts: mailbox ? [mailbox.host] : [],
+    },
   };
 }
 

@@ -1,14 +1,8 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DatabaseHandle, Tx } from '../db/client.js';
+import { senderMailbox } from '../db/queries/mailboxes.js';
 import { peopleAsKnownBy } from '../db/queries/organization-members.js';
-import {
-  mailboxes,
-  organizations,
-  slaPolicies,
-  type Ticket,
-  userOrganizations,
-  users,
-} from '../db/schema/index.js';
+import { organizations, slaPolicies, type Ticket, userOrganizations, users } from '../db/schema/index.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import { DEFAULT_SLA_TIMES, type TicketPriority } from '../workflows/sla-defaults.js';
 import type { SlaPolicyContext } from '../workflows/ticket-state.js';
@@ -66,13 +60,8 @@ export async function loadSlaPolicy(
 
 /** The address the organisation's mail comes from: its first active mailbox, else the installation's. */
 export async function senderAddress(tx: Tx, organizationId: string, defaultFrom: string): Promise<string> {
-  const [mailbox] = await tx
-    .select({ address: mailboxes.address })
-    .from(mailboxes)
-    .where(and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.isActive, true)))
-    .orderBy(asc(mailboxes.createdAt))
-    .limit(1);
-  return mailbox?.address ?? defaultFrom;
+  // An unverified address is a mere claim: mail is never sent as it.
+  return (await senderMailbox(tx, organizationId))?.address ?? defaultFrom;
 }
 
 export async function ticketFacts(tx: Tx, ticket: Ticket): Promise<TicketFacts> {

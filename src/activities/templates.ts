@@ -217,3 +217,30 @@ export function accountMail(m: AccountMailFacts): MailContent {
   lines.push('', 'If this was not you, ignore this email: nothing changes.');
   return { subject: words.subject, text: lines.join('\n'), headers: { 'Auto-Submitted': 'auto-generated' } };
 }
+
+export interface MailboxVerificationFacts {
+  organizationName: string;
+  address: string;
+  /** The single-use link that proves the address receives this email. */
+  link: string;
+  expiresAt: Date;
+}
+
+/** Sent to a support address an organisation added: opening the link proves the address is theirs. */
+export function mailboxVerificationMail(v: MailboxVerificationFacts): MailContent {
+  return {
+    subject: `Confirm ${v.address} as a support address of ${v.organizationName} on InsightDesk`,
+    text: [
+      'Hello,',
+      '',
+      `${v.organizationName} added ${v.address} as a support mailbox on InsightDesk. Mail sent to this`,
+      'address becomes their tickets only once you confirm it by opening this link:',
+      '',
+      `  ${v.link}`,
+      '',
+      `The link works once, until ${v.expiresAt.toISOString()}. If you do not know ${v.organizationName}, ignore`,
+      'this email: nothing is routed to them.',
+    ].join('\n'),
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Mailer } from '../activities/mailer.js';
 import type { Storage } from '../activities/storage.js';
 import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
+import type { TrustedProxies } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { HostPolicy } from '../net/host-policy.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import type { TicketCommands } from '../temporal/tickets.js';
 import { authenticate, authenticatePerson, type SessionOptions, setupTenantContext } from './plugins/auth.js';
@@ -19,6 +16,7 @@ import { answerFrameworkError, setupErrorHandling } from './plugins/errors.js';
 import { refuseNulCharacters } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { loggerOptions, OneLinePerRequest } from './plugins/request-log.js';
 import { accountRoutes, meRoutes, twoFactorRoutes } from './routes/account.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
@@ -28,6 +26,7 @@ import { categoryRoutes } from './routes/categories.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { type InboundOptions, inboundRoutes } from './routes/inbound.js';
 import { type InvitationOptions, invitationAcceptRoutes, invitationRoutes } from './routes/invitations.js';
+import { mailboxVerificationLinkRoutes, mailboxVerificationRoutes } from './routes/mailbox-verification.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
@@ -42,6 +41,7 @@ import { tagRoutes } from './routes/tags.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ErrorResponse } from './schemas/common.js';
+import { signInLimiters } from './sign-in-limits.js';
 
 /** What the routes work with; built and closed by the caller (entry point or test). */
 export interface ApiDeps {
@@ -60,9 +60,11 @@ export interface ApiOptions extends ApiDeps {
   /** The process's pino logger (src/logger.ts), or pino options (tests), or false (default) for none. */
   logger?: FastifyServerOptions['logger'] | Logger;
   checks?: ReadinessChecks;
-  /** Take the client address from X-Forwarded-For (behind a load balancer). */
-  trustProxy?: boolean;
+  /** The proxies whose X-Forwarded-For names the client (API_TRUST_PROXY); default none. */
+  trustProxy?: TrustedProxies;
   login?: Partial<LoginOptions>;
+  /** Which IMAP/SMTP hosts tenants may give their mailboxes; default public hosts only. */
+  mailboxHosts?: HostPolicy;
   /** Enables `POST /inbound` (raw emails from a provider's webhook), guarded by its own secret. */
   inbound?: InboundOptions;
   /** How long invitations last and the API address their email shows (config: INVITATION_TTL_HOURS, PUBLIC_URL). */
@@ -73,7 +75,7 @@ export interface ApiOptions extends ApiDeps {
   oauth?: OAuthClient;
 }
 
-const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, tokenDays: 30 };
+const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, maxPerAccount: 20, tokenDays: 30 };
 const DEFAULT_INVITATIONS: InvitationOptions = { ttlHours: 168, apiUrl: 'http://127.0.0.1:3000' };
 const DEFAULT_SESSIONS: SessionOptions = {
   idleMinutes: 12 * 60,
@@ -81,45 +83,13 @@ const DEFAULT_SESSIONS: SessionOptions = {
   secureCookies: false,
 };
 
-// Belt and braces: the default serializers log no headers or bodies, but a debug log of a request
-// object must not print a token or a password either.
-const REDACT = [
-  'req.headers.authorization',
-  'headers.authorization',
-  '*.password',
-  '*.newPassword',
-  '*.currentPassword',
-  '*.imapPassword',
-  '*.smtpPassword',
-  '*.token',
-];
-
-function loggerOptions(
-  logger: ApiOptions['logger'],
-): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
-  if (!logger) return { logger: false };
-  // An instance already redacts (src/logger.ts); options get the same paths here.
-  if (typeof logger === 'object' && 'child' in logger)
-    return { loggerInstance: logger.child({ component: 'api' }) };
-  return { logger: { ...(logger === true ? {} : logger), redact: { paths: REDACT, censor: '[redacted]' } } };
-}
-
-/** One line per request, when it is answered: method, URL, status and duration (Fastify writes two). */
-class OneLinePerRequest extends LogController {
-  override incomingRequest() {}
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
-    const route = request.routeOptions.url ?? '(no route)';
-    // Paths of survey links carry their signed token: those are logged as the route's pattern.
-    const url = route.includes(':token') ? route : request.url;
-    const line = {
-      method: request.method,
-      url,
-      statusCode: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    };
-    if (error) reply.log.error({ ...line, err: error }, `${request.method} ${url} ${reply.statusCode}`);
-    else reply.log.info(line, `${request.method} ${url} ${reply.statusCode}`);
-  }
+/**
+ * Fastify's trustProxy for API_TRUST_PROXY. A hop count trusts the nearest `n` hops whoever they are
+ * (Fastify's own number option trusts none): only safe when nothing reaches the API but those proxies.
+ */
+function trustedProxyOption(trusted: TrustedProxies = false): FastifyServerOptions['trustProxy'] {
+  if (typeof trusted === 'number') return (_address: string, hop: number) => hop < trusted;
+  return trusted;
 }
 
 /** The agents' API as a Fastify instance: `listen` it, or `inject` requests in tests. */
@@ -143,7 +113,7 @@ export async function buildApp(options: ApiOptions) {
   const app = Fastify({
     ...loggerOptions(options.logger),
     logController: new OneLinePerRequest(),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustedProxyOption(options.trustProxy),
     // A caller's X-Request-Id is kept (to follow a request across services), else one is made.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -159,15 +129,20 @@ export async function buildApp(options: ApiOptions) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
+    // Every answer is someone's data or a credential (tokens from /auth/*, invitations): no cache, browser
+    // or proxy, keeps a copy. Only what states its own caching (the docs' static files) differs.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   await registerOpenApi(app);
   await registerRateLimit(app);
   await app.register(cookie);
 
   await app.register(healthRoutes, { db: options.db, checks: options.checks });
+  const limits = signInLimiters(options.db, login);
   await app.register(loginRoutes, {
     db: options.db,
     login,
+    limits,
     signIn: { sessions, apiUrl: invitations.apiUrl },
     ...mail,
   });
@@ -177,16 +152,14 @@ export async function buildApp(options: ApiOptions) {
     sessions,
     publicUrl: invitations.apiUrl,
   });
-  await app.register(invitationAcceptRoutes, { db: options.db, login });
+  await app.register(invitationAcceptRoutes, { db: options.db, login, limits });
+  await app.register(mailboxVerificationLinkRoutes, { db: options.db, limits });
   await app.register(surveyRoutes, deps);
   if (options.inbound) await app.register(inboundRoutes, { db: options.db, inbound: options.inbound });
 
   // The person's own account: their session or a token they signed in for, never an organisation's.
   await app.register(async (personal) => {
     personal.addHook('onRequest', authenticatePerson(options.db, sessions));
-    personal.addHook('onSend', async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
     await personal.register(accountRoutes, { db: options.db, ...mail, apiUrl: invitations.apiUrl, sessions });
     await personal.register(twoFactorRoutes, { db: options.db });
   });
@@ -194,9 +167,6 @@ export async function buildApp(options: ApiOptions) {
   // Everything else needs a token or a session in an organisation; the hook also enforces minimumRole.
   await app.register(async (authenticated) => {
     authenticated.addHook('onRequest', authenticate(options.db, sessions));
-    authenticated.addHook('onSend', async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
     await authenticated.register(meRoutes);
     for (const routes of [
       ticketRoutes,
@@ -208,7 +178,6 @@ export async function buildApp(options: ApiOptions) {
       savedFilterRoutes,
       attachmentRoutes,
       slaPolicyRoutes,
-      mailboxRoutes,
       memberRoutes,
       tokenRoutes,
       auditLogRoutes,
@@ -217,6 +186,11 @@ export async function buildApp(options: ApiOptions) {
     ]) {
       await authenticated.register(routes, deps);
     }
+    await authenticated.register(mailboxRoutes, {
+      ...deps,
+      mailboxHosts: options.mailboxHosts ?? { allowPrivate: false },
+    });
+    await authenticated.register(mailboxVerificationRoutes, { ...deps, apiUrl: invitations.apiUrl });
     await authenticated.register(invitationRoutes, { ...deps, invitations });
   });
   return app;

@@ -35,6 +35,18 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 
 export const conflict = (message: string) => new ApiError(409, 'conflict', message);
 
+/** 429: too many attempts; the errors plugin also sends `retryAfterSeconds` as the Retry-After header. */
+export class RateLimitedError extends ApiError {
+  override name = 'RateLimitedError';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'rate_limited', message, { retryAfterSeconds });
+  }
+}
+
 /** The plan's limit, named in the message; details: `{ limit, plan, allowed, current }`. */
 export const planLimitExceeded = (error: PlanLimitError) =>
   new ApiError(402, 'plan_limit_exceeded', error.message, error.details);

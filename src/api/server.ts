@@ -30,8 +30,13 @@ export async function startApiServer(infra: ApiInfrastructure, inbound?: ApiOpti
     invitations: { ttlHours: config.api.invitationTtlHours, apiUrl: config.api.publicUrl },
     logger: infra.log,
     trustProxy: config.api.trustProxy,
+    mailboxHosts: config.mailboxHosts,
     inbound,
-    login: { maxPerMinute: config.api.loginRateLimit, tokenDays: config.api.loginTokenDays },
+    login: {
+      maxPerMinute: config.api.loginRateLimit,
+      maxPerAccount: config.api.loginAccountRateLimit,
+      tokenDays: config.api.loginTokenDays,
+    },
     sessions: {
       idleMinutes: config.signIn.sessionIdleMinutes,
       absoluteHours: config.signIn.sessionMaxHours,

@@ -3,12 +3,16 @@
 // mailbox's progress (UIDVALIDITY + last UID) only after the pipeline returned, i.e. after Temporal
 // durably accepted the ticket start or message signal. A crash therefore re-reads, never skips, and the
 // pipeline recognises what it already handled.
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import { type FetchMessageObject, ImapFlow } from 'imapflow';
 import type { DatabaseHandle } from '../db/client.js';
+import { markMailboxVerified } from '../db/queries/mailboxes.js';
 import { type Mailbox, mailboxes } from '../db/schema/index.js';
+import { allowedAddresses, type HostPolicy, HostRefusedError } from '../net/host-policy.js';
 import { conversationKeys, groupByConversation } from './batching.js';
+import { loginProvesAddress } from './imap-verification.js';
 import { describeError, type IngestLogger, silentLogger } from './log.js';
 import type { IngestOutcome, IngestPipeline } from './pipeline.js';
 
@@ -62,7 +66,31 @@ export interface MailboxReaderDeps {
   pipeline: Pick<IngestPipeline, 'ingest' | 'quarantine'>;
   /** Messages over this size are not downloaded: only their first bytes go to the pipeline (quarantine). */
   maxEmailBytes: number;
+  /** Which IMAP hosts the reader connects to (checked again at every connection: DNS can change). */
+  hostPolicy: HostPolicy;
   log?: IngestLogger;
+}
+
+/** A failure to connect or log in, worded for the tenant (the mailbox's lastError). */
+class ConnectError extends Error {
+  override name = 'ConnectError';
+}
+
+/**
+ * What the tenant sees of a failed connection: refused, timed out, reset, not IMAP, TLS trouble all read
+ * the same, so a mailbox's settings cannot map which ports of a host are open. Only a real IMAP server's
+ * refusal of the login is told apart (the tenant must be able to fix a wrong password).
+ */
+function connectError(error: unknown, mailbox: Mailbox, port: number): ConnectError {
+  if (error instanceof HostRefusedError) return new ConnectError(error.message, { cause: error });
+  if ((error as { authenticationFailed?: boolean } | null)?.authenticationFailed) {
+    return new ConnectError('the IMAP server refused the login: check imapUser and imapPassword', {
+      cause: error,
+    });
+  }
+  return new ConnectError(`could not connect to an IMAP server at ${mailbox.imapHost}:${port}`, {
+    cause: error,
+  });
 }
 
 export interface ReadMailboxRun extends Partial<Omit<ReaderOptions, 'reconnect'>> {
@@ -313,11 +341,28 @@ export async function readMailbox(
     state.firstSync = false;
   }
 
+  /** The reader logged in as the address on a server of its domain: the address is the organisation's. */
+  async function verifyByLogin(mailbox: Mailbox) {
+    if (mailbox.verifiedAt || !loginProvesAddress(mailbox)) return;
+    const outcome = await markMailboxVerified(db.adminDb, mailboxId);
+    log.info('mailbox address verification by IMAP login', { mailboxId, address: mailbox.address, outcome });
+  }
+
   async function session(mailbox: Mailbox, connected: () => void): Promise<ReaderExit | null> {
     const secure = mailbox.imapSecure;
+    const port = mailbox.imapPort ?? (secure ? 993 : 143);
+    // Resolved and checked now, and the connection goes to the address checked (TLS still verifies the
+    // certificate for the host name): a name re-pointed at a private address after the API accepted it
+    // (DNS rebinding) is refused here.
+    const [address] = await allowedAddresses(mailbox.imapHost!, deps.hostPolicy).catch((error) => {
+      throw connectError(error, mailbox, port);
+    });
+    const named = isIP(mailbox.imapHost!.replace(/^\[|\]$/g, '')) === 0;
     const client = new ImapFlow({
-      host: mailbox.imapHost!,
-      port: mailbox.imapPort ?? (secure ? 993 : 143),
+      host: address!,
+      // TLS (SNI and the certificate check) still goes by the name the tenant gave.
+      ...(named && address !== mailbox.imapHost ? { servername: mailbox.imapHost! } : {}),
+      port,
       secure,
       auth: { user: mailbox.imapUser ?? mailbox.address, pass: mailbox.imapPassword ?? '' },
       logger: false,
@@ -367,7 +412,9 @@ export async function readMailbox(
     };
 
     try {
-      await client.connect();
+      await client.connect().catch((error) => {
+        throw connectError(error, mailbox, port);
+      });
       const opened = await client.mailboxOpen(mailbox.imapFolder);
       let selectedAt = Date.now();
       let state = await syncProgress(Number(opened.uidValidity));
@@ -377,6 +424,7 @@ export async function readMailbox(
       report();
       connected();
       await recordError(null);
+      await verifyByLogin(mailbox);
       log.info('mailbox reader connected', {
         mailboxId,
         address: mailbox.address,
@@ -444,13 +492,14 @@ export async function readMailbox(
       if (exit) return exit;
     } catch (error) {
       if (signal.aborted) break;
-      const message = describeError(error);
       log.warn('mailbox reader lost its connection, reconnecting', {
         mailboxId,
-        error: message,
+        error: describeError(error instanceof ConnectError ? error.cause : error),
         retryInMs: delay,
       });
-      await recordError(message).catch(() => undefined);
+      // The operator's log has the details; the tenant's view only what cannot map the network.
+      const shown = error instanceof ConnectError ? error.message : describeError(error);
+      await recordError(shown).catch(() => undefined);
       // Up to 25 % jitter, so readers of many mailboxes on one server do not reconnect in lockstep.
       await sleep(delay * (0.75 + Math.random() * 0.25), undefined, { signal }).catch(() => undefined);
       delay = Math.min(delay * 2, opts.reconnect.maxMs);

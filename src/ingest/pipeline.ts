@@ -8,6 +8,7 @@ import type { Storage } from '../activities/storage.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
+import { verifiedAddresses } from '../db/queries/mailboxes.js';
 import { ensureMember } from '../db/queries/members.js';
 import { recordActivity } from '../db/queries/tickets.js';
 import { type Attachment, inboundEmails, mailboxes, ticketMessages, tickets } from '../db/schema/index.js';
@@ -139,8 +140,11 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   let addressCache: { at: number; addresses: string[] } | null = null;
   async function ourAddresses(): Promise<string[]> {
     if (!addressCache || Date.now() - addressCache.at > ADDRESS_CACHE_MS) {
-      const rows = await admin.select({ address: mailboxes.address }).from(mailboxes);
-      addressCache = { at: Date.now(), addresses: [...deps.ourAddresses, ...rows.map((r) => r.address)] };
+      // Verified only: claiming a customer's address must not turn their mail into "our own" (a loop).
+      addressCache = {
+        at: Date.now(),
+        addresses: [...deps.ourAddresses, ...(await verifiedAddresses(admin))],
+      };
     }
     return addressCache.addresses;
   }

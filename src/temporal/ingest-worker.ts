@@ -8,7 +8,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Storage } from '../activities/storage.js';
 import type { Config, EnvMailbox } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -120,10 +120,21 @@ export async function upsertEnvMailbox(db: DatabaseHandle, mailbox: EnvMailbox):
     isActive: true,
     updatedAt: new Date(),
   };
+  // The operator configured it: verified by that act.
   const [row] = await admin
     .insert(mailboxes)
-    .values({ organizationId: org!.id, name: mailbox.address, address: mailbox.address, ...settings })
-    .onConflictDoUpdate({ target: mailboxes.address, set: settings })
+    .values({
+      organizationId: org!.id,
+      name: mailbox.address,
+      address: mailbox.address,
+      verifiedAt: new Date(),
+      ...settings,
+    })
+    .onConflictDoUpdate({
+      target: mailboxes.address,
+      targetWhere: sql`${mailboxes.verifiedAt} is not null`,
+      set: settings,
+    })
     .returning({ id: mailboxes.id, organizationId: mailboxes.organizationId });
   if (row!.organizationId !== org!.id) {
     throw new Error(
@@ -197,6 +208,7 @@ export async function startIngest(opts: StartIngestOptions): Promise<IngestServi
     db,
     pipeline,
     maxEmailBytes: config.ingest.maxEmailBytes,
+    hostPolicy: config.mailboxHosts,
     log,
     reader: { pollIntervalMs: config.ingest.pollIntervalMs, ...opts.reader },
   });

@@ -5,7 +5,7 @@ import { asc, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../src/api/app.js';
 import { recordMessageAttachments } from '../../src/db/queries/attachments.js';
-import { attachments, ticketMessages, tickets } from '../../src/db/schema/index.js';
+import { attachments, mailboxes, ticketMessages, tickets } from '../../src/db/schema/index.js';
 import { type ApiFixture, as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
 import { eventually, messagesOf, ticketsOf } from '../support/ingest-harness.js';
 import { ticketInput } from '../support/ticket-harness.js';
@@ -213,6 +213,11 @@ describe('files of inbound email', () => {
     const address = `support-${randomUUID().slice(0, 8)}@acme.test`;
     const mailbox = await as(app, f.tokens.admin).post('/mailboxes', { name: 'Support', address });
     expect(mailbox.statusCode, mailbox.body).toBe(201);
+    // Verified (as by its emailed link): only a verified address routes inbound mail.
+    await h.db.adminDb
+      .update(mailboxes)
+      .set({ verifiedAt: new Date() })
+      .where(eq(mailboxes.id, mailbox.json().id));
 
     const firstId = `${randomUUID()}@customer.test`;
     const first = emailWithPdf({ to: address, messageId: firstId, filename: 'contract.pdf' });

@@ -8,6 +8,7 @@ import {
   type DocumentedOperation,
   documentedOperations,
   errorOf,
+  freshClientAddress,
   tokenFor,
   useApiHarness,
 } from '../support/api.js';
@@ -214,7 +215,14 @@ describe('password login', () => {
 
   it('is rate limited per client address', async () => {
     const app = await h.buildApp({ login: { maxPerMinute: 3 } });
-    const attempt = () => as(app).post('/auth/login', { email: 'nobody@example.test', password: 'guess' });
+    const remoteAddress = freshClientAddress();
+    const attempt = () =>
+      app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: `nobody-${remoteAddress}@example.test`, password: 'guess' },
+        remoteAddress,
+      });
     for (let i = 0; i < 3; i++) expect((await attempt()).statusCode).toBe(401);
     const limited = await attempt();
     expect(limited.statusCode).toBe(429);

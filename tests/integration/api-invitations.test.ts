@@ -3,7 +3,14 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/api/auth/passwords.js';
 import { auditLogs, organizationInvitations, users } from '../../src/db/schema/index.js';
-import { type ApiFixture, as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
+import {
+  type ApiFixture,
+  as,
+  createApiFixture,
+  errorOf,
+  freshClientAddress,
+  useApiHarness,
+} from '../support/api.js';
 
 const h = useApiHarness();
 
@@ -235,10 +242,13 @@ describe('POST /invitations/accept', () => {
     expect(shortPassword.statusCode).toBe(400);
 
     const limited = await h.buildApp({ login: { maxPerMinute: 2 } });
+    const remoteAddress = freshClientAddress();
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
+      const payload = { token: 'idi_x', name: 'I' };
       statuses.push(
-        (await as(limited).post('/invitations/accept', { token: 'idi_x', name: 'I' })).statusCode,
+        (await limited.inject({ method: 'POST', url: '/invitations/accept', payload, remoteAddress }))
+          .statusCode,
       );
     }
     expect(statuses).toEqual([404, 404, 429]);

@@ -1,10 +1,16 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Api } from '../../src/api/app.js';
 import { startApiServer } from '../../src/api/server.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { as, createApiFixture, documentedOperations, errorOf, useApiHarness } from '../support/api.js';
+import {
+  as,
+  createApiFixture,
+  documentedOperations,
+  errorOf,
+  logCapture,
+  useApiHarness,
+} from '../support/api.js';
 import { TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
 
 const h = useApiHarness();
@@ -250,14 +256,8 @@ describe('errors and logs', () => {
   });
 
   it('logs requests with their id but no token, password or message body', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const app = await h.buildApp({ logger: { level: 'info', stream } });
+    const captured = logCapture();
+    const app = await h.buildApp({ logger: { level: 'info', stream: captured.stream } });
     const f = await createApiFixture(h.db);
     await as(app, f.tokens.admin).post(
       '/mailboxes',
@@ -269,10 +269,10 @@ describe('errors and logs', () => {
       { 'x-request-id': 'log-test-1' },
     );
     await as(app).post('/auth/login', { email: 'someone@example.test', password: 'very-secret-password' });
-    const log = lines.join('');
+    const log = captured.text();
     expect(log).toContain('"reqId":"log-test-1"');
     // One line per request at info: method, URL, status and duration together.
-    const ofRequest = lines.filter((line) => line.includes('"reqId":"log-test-1"'));
+    const ofRequest = captured.lines.filter((line) => line.includes('"reqId":"log-test-1"'));
     expect(ofRequest).toHaveLength(1);
     expect(JSON.parse(ofRequest[0]!)).toMatchObject({ method: 'POST', url: '/mailboxes', statusCode: 201 });
     for (const secret of [f.tokens.admin, 'hunter2-imap-secret', 'very-secret-password', 'Support']) {

@@ -17,6 +17,7 @@ import {
   type DocumentedOperation,
   documentedOperations,
   errorOf,
+  freshClientAddress,
   useApiHarness,
 } from '../support/api.js';
 import { TEST_SURVEY_LINKS } from '../support/ticket-harness.js';
@@ -43,6 +44,7 @@ const PUBLIC_OPERATIONS = [
   'GET /auth/oauth/{provider}/start', // redirects to the provider
   'GET /auth/oauth/{provider}/callback', // the state bound to the browser, the provider's code
   'POST /invitations/accept', // the emailed token in the body, rate-limited
+  'GET /mailbox-verification', // the emailed token in the query, rate-limited
   'GET /csat/{token}', // the signed link in the URL
   'POST /csat/{token}',
   'POST /inbound', // the webhook's shared secret
@@ -124,6 +126,14 @@ describe('what answers without a token', () => {
     }
   });
 
+  it('mailbox verification links refuse missing and forged tokens', async () => {
+    expect((await as(app).get('/mailbox-verification')).statusCode).toBe(400);
+    for (const token of [`idv_${'x'.repeat(43)}`, 'idv_', "' or 1=1 --", f.tokens.owner]) {
+      const response = await as(app).get(`/mailbox-verification?token=${encodeURIComponent(token)}`);
+      expect(response.statusCode, token).toBe(404);
+    }
+  });
+
   it('POST /inbound takes only its own secret: not none, not a wrong one, not an API token', async () => {
     const raw = [
       `To: nobody-${randomUUID()}@example.test`,
@@ -175,9 +185,10 @@ describe('password guessing', () => {
     });
 
   it('is limited per client address, the right password included, and other addresses carry on', async () => {
-    const limited = await h.buildApp({ login: { maxPerMinute: LOGIN_LIMIT }, trustProxy: true });
-    const attacker = { headers: { 'x-forwarded-for': '203.0.113.7' } };
-    const colleague = { headers: { 'x-forwarded-for': '198.51.100.20' } };
+    const limited = await h.buildApp({ login: { maxPerMinute: LOGIN_LIMIT }, trustProxy: ['127.0.0.1'] });
+    // Counters are shared through the database: addresses of their own keep this test's count its own.
+    const attacker = { headers: { 'x-forwarded-for': freshClientAddress() } };
+    const colleague = { headers: { 'x-forwarded-for': freshClientAddress() } };
     const statuses: number[] = [];
     for (let i = 0; i < LOGIN_LIMIT * 3; i++) {
       statuses.push((await login(limited, `guess ${i}`, attacker)).statusCode);
@@ -201,19 +212,29 @@ describe('password guessing', () => {
 
   it('without a trusted proxy, a forged X-Forwarded-For does not reset the count', async () => {
     const limited = await h.buildApp({ login: { maxPerMinute: LOGIN_LIMIT } });
+    const remoteAddress = freshClientAddress();
     const statuses: number[] = [];
     for (let i = 0; i < LOGIN_LIMIT * 2; i++) {
-      const spoofed = { headers: { 'x-forwarded-for': `192.0.2.${i}` } };
+      const spoofed = { remoteAddress, headers: { 'x-forwarded-for': `192.0.2.${i}` } };
       statuses.push((await login(limited, `guess ${i}`, spoofed)).statusCode);
     }
     expect(statuses.filter((s) => s === 429)).toHaveLength(LOGIN_LIMIT);
     // A different peer address (what the socket says) is a different client.
-    expect((await login(limited, victim.password, { remoteAddress: '10.1.2.3' })).statusCode).toBe(201);
+    expect((await login(limited, victim.password, { remoteAddress: freshClientAddress() })).statusCode).toBe(
+      201,
+    );
   });
 
   it('invitation tokens and survey links are limited the same way', async () => {
     const limited = await h.buildApp({ login: { maxPerMinute: LOGIN_LIMIT } });
-    const accept = () => as(limited).post('/invitations/accept', { token: `idi_${randomUUID()}`, name: 'M' });
+    const remoteAddress = freshClientAddress();
+    const accept = () =>
+      limited.inject({
+        method: 'POST',
+        url: '/invitations/accept',
+        payload: { token: `idi_${randomUUID()}`, name: 'M' },
+        remoteAddress,
+      });
     for (let i = 0; i < LOGIN_LIMIT; i++) expect((await accept()).statusCode).toBe(404);
     expect((await accept()).statusCode).toBe(429);
 

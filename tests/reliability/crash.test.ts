@@ -148,6 +148,8 @@ beforeAll(async () => {
     SMTP_URL: `smtp://${sink.host}:${sink.port}`,
     MAIL_FROM: 'noreply@crash.test',
     IMAP_POLL_SECONDS: '2',
+    // Production otherwise, but the mailboxes' Dovecot runs on this machine.
+    MAILBOX_ALLOW_PRIVATE_HOSTS: 'true',
     API_HOST: '127.0.0.1',
     API_PORT: String(apiPort),
   };

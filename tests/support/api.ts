@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
@@ -88,8 +89,10 @@ export async function startApiHarness(): Promise<ApiHarness> {
     const app = await buildTestApp(
       { db, tickets, storage },
       {
-        // Tests log in far more often than a person; the limit itself is tested on an app of its own.
-        login: { maxPerMinute: 10_000 },
+        // Tests log in far more often than a person; the limits themselves are tested on apps of their own.
+        login: { maxPerMinute: 10_000, maxPerAccount: 10_000 },
+        // As MAILBOX_ALLOW_PRIVATE_HOSTS in tests: mailboxes on made-up and local hosts; refusal is tested apart.
+        mailboxHosts: { allowPrivate: true },
         checks: {
           async temporal() {
             await env.client.workflowService.getSystemInfo({});
@@ -181,6 +184,28 @@ export async function addMember(
   const user = await createUser(db, name);
   await joinOrganization(db, user, f.org.id, role);
   return user;
+}
+
+/**
+ * A client address no other test uses (198.18.0.0/15, the benchmarking range), for `remoteAddress` or
+ * X-Forwarded-For: rate-limit counters live in the shared database, so a test of a limit starts from zero.
+ */
+export function freshClientAddress(): string {
+  const bytes = randomUUID().replace(/-/g, '').slice(0, 6);
+  const [a, b, c] = [0, 2, 4].map((i) => Number.parseInt(bytes.slice(i, i + 2), 16));
+  return `198.${18 + (a! % 2)}.${b}.${(c! % 254) + 1}`;
+}
+
+/** A pino destination keeping every line, for `buildApp({ logger: { level, stream } })`. */
+export function logCapture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, lines, text: () => lines.join('') };
 }
 
 type Body = InjectOptions['payload'];

@@ -85,7 +85,10 @@ export interface IngestHarness {
     separateConnection?: boolean;
   }): Promise<{ taskQueue: string; worker: Worker; stop(): Promise<void> }>;
   /** A Dovecot user plus its `mailboxes` row in the organisation. */
-  createMailbox(organizationId: string, options?: { folder?: string }): Promise<TestMailbox>;
+  createMailbox(
+    organizationId: string,
+    options?: { folder?: string; verified?: boolean; address?: string; host?: string },
+  ): Promise<TestMailbox>;
   /** Starts the mailbox's reader workflow on `taskQueue`. */
   startReader(mailboxId: string, taskQueue: string, options?: ReaderWorkflowOptions): Promise<void>;
   /** Cancels the reader workflow (and so its activity). */
@@ -136,6 +139,8 @@ export async function startIngestHarness(): Promise<IngestHarness> {
         db,
         pipeline: options.pipeline ?? pipeline,
         maxEmailBytes: INGEST_LIMITS.maxTotalBytes,
+        // Dovecot on this machine (MAILBOX_ALLOW_PRIVATE_HOSTS is on in tests).
+        hostPolicy: { allowPrivate: true },
         log: testLog,
         reader: { ...TEST_READER, ...options.reader },
         onOutcome: (event) => outcomes.push(event),
@@ -166,10 +171,16 @@ export async function startIngestHarness(): Promise<IngestHarness> {
       return handle;
     },
     async createMailbox(organizationId, options = {}) {
-      const address = `support-${randomUUID().slice(0, 8)}@acme.test`;
+      const address = options.address ?? `support-${randomUUID().slice(0, 8)}@acme.test`;
       const password = `pw-${randomUUID()}`;
       const folder = options.folder ?? 'INBOX';
-      const row = await createDovecotMailbox(db, dovecot, organizationId, { address, password, folder });
+      const row = await createDovecotMailbox(db, dovecot, organizationId, {
+        address,
+        password,
+        folder,
+        verified: options.verified,
+        host: options.host,
+      });
       return {
         id: row!.id,
         organizationId,

@@ -27,12 +27,23 @@ export async function addUserAndWait(dovecot: DovecotServer, user: string, passw
   }
 }
 
-/** A Dovecot user `address` and a mailbox of the organisation reading its `folder`. */
+/**
+ * A Dovecot user `address` and a mailbox of the organisation reading its `folder`: verified, as the
+ * operator's CLI adds it, unless `verified: false` (a tenant's claim). `host` names the server another
+ * way than Dovecot's address (e.g. `localhost`).
+ */
 export async function createDovecotMailbox(
   db: DatabaseHandle,
   dovecot: DovecotServer,
   organizationId: string,
-  opts: { address: string; password: string; folder?: string; name?: string },
+  opts: {
+    address: string;
+    password: string;
+    folder?: string;
+    name?: string;
+    verified?: boolean;
+    host?: string;
+  },
 ): Promise<Mailbox> {
   await addUserAndWait(dovecot, opts.address, opts.password);
   const [row] = await db.adminDb
@@ -41,12 +52,13 @@ export async function createDovecotMailbox(
       organizationId,
       name: opts.name ?? 'Support',
       address: opts.address,
-      imapHost: dovecot.host,
+      imapHost: opts.host ?? dovecot.host,
       imapPort: dovecot.port,
       imapSecure: false,
       imapUser: opts.address,
       imapPassword: opts.password,
       imapFolder: opts.folder ?? 'INBOX',
+      verifiedAt: opts.verified === false ? null : new Date(),
     })
     .returning();
   return row!;

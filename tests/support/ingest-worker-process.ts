@@ -55,6 +55,8 @@ const worker = await createIngestWorker({
     db,
     pipeline: slow,
     maxEmailBytes: settings.limits.maxTotalBytes,
+    // Dovecot on this machine (MAILBOX_ALLOW_PRIVATE_HOSTS is on in tests).
+    hostPolicy: { allowPrivate: true },
     log: silentLogger,
     reader: {
       batchSize: settings.batchSize,

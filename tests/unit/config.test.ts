@@ -38,4 +38,51 @@ describe('config', () => {
       'SUPPORT_ADDRESS is missing: it is required when IMAP_URL is set; set SUPPORT_ADDRESS or unset IMAP_URL',
     );
   });
+
+  it('refuses API_TRUST_PROXY=true in one line saying what to write instead', () => {
+    expect(() => loadConfig({ API_TRUST_PROXY: 'true' })).toThrow(
+      /API_TRUST_PROXY: `true` would trust any X-Forwarded-For a client writes; name your proxies instead: .*CIDRs.*hop count/,
+    );
+    const message = (() => {
+      try {
+        loadConfig({ API_TRUST_PROXY: 'true' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message?.split('\n').filter((line) => line.includes('API_TRUST_PROXY'))).toHaveLength(1);
+  });
+
+  it('reads API_TRUST_PROXY as addresses and CIDRs or a hop count, none by default', () => {
+    expect(loadConfig({}).api.trustProxy).toBe(false);
+    expect(loadConfig({ API_TRUST_PROXY: 'false' }).api.trustProxy).toBe(false);
+    expect(() => loadConfig({ API_TRUST_PROXY: 'TRUE' })).toThrow(/API_TRUST_PROXY: `true` would trust/);
+    expect(loadConfig({ API_TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
+    expect(
+      loadConfig({ API_TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,fd00::/8,loopback' }).api.trustProxy,
+    ).toEqual(['10.0.0.0/8', '192.168.1.5', 'fd00::/8', 'loopback']);
+    for (const bad of ['*', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1,,', 'yes']) {
+      expect(() => loadConfig({ API_TRUST_PROXY: bad }), bad).toThrow(/API_TRUST_PROXY: not an address/);
+    }
+  });
+
+  it('allows mailboxes on private hosts only in tests and on the embedded database, unless told', () => {
+    expect(loadConfig({}).mailboxHosts.allowPrivate).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/x' }).mailboxHosts.allowPrivate).toBe(
+      true,
+    );
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).mailboxHosts.allowPrivate).toBe(false);
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://db/x', MAILBOX_ALLOW_PRIVATE_HOSTS: 'true' }).mailboxHosts
+        .allowPrivate,
+    ).toBe(true);
+    expect(loadConfig({ MAILBOX_ALLOW_PRIVATE_HOSTS: 'false' }).mailboxHosts.allowPrivate).toBe(false);
+    // The host of the operator's own IMAP_URL is allowed wherever it is.
+    const env = {
+      IMAP_URL: 'imap://u:p@mail:3143',
+      SUPPORT_ADDRESS: 's@acme.test',
+      SUPPORT_ORGANIZATION: 'acme',
+    };
+    expect(loadConfig(env).mailboxHosts.operatorHosts).toEqual(['mail']);
+  });
 });

@@ -11,7 +11,7 @@ const DISPLAY_LENGTH = TOKEN_MARK.length + 8;
 export const hashApiToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 // Each kind of secret has its own mark: one is never mistaken for (or tried as) another.
-const SECRET_MARKS = { invitation: 'idi_', session: 'ids_', link: 'idv_' } as const;
+const SECRET_MARKS = { invitation: 'idi_', session: 'ids_', link: 'idv_', mailbox: 'idm_' } as const;
 
 /** A new secret of one kind and the hash that is all the database keeps of it. */
 export function newSecret(kind: keyof typeof SECRET_MARKS) {
@@ -19,8 +19,10 @@ export function newSecret(kind: keyof typeof SECRET_MARKS) {
   return { token, tokenHash: hashApiToken(token) };
 }
 
-/** A single-use invitation secret and its hash. */
+/** The secret of an invitation email. */
 export const newInvitationToken = () => newSecret('invitation');
+/** The secret of a mailbox verification link. */
+export const newMailboxVerificationToken = () => newSecret('mailbox');
 
 export interface IssueTokenInput {
   organizationId: string;

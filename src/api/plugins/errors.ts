@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { PlanLimitError } from '../../db/queries/subscriptions.js';
 import { isOutage } from '../../outage.js';
 import { TicketCommandError } from '../../temporal/tickets.js';
-import { ApiError, type FieldProblem, invalidInput, planLimitExceeded } from '../errors.js';
+import { ApiError, type FieldProblem, invalidInput, planLimitExceeded, RateLimitedError } from '../errors.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -119,6 +119,7 @@ export function setupErrorHandling(app: FastifyInstance) {
     // Client errors are the client's business; only our own failures are logged with their stack.
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     if (status === 503) reply.header('retry-after', '1');
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -45,10 +45,9 @@ import {
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
+import type { SignInLimiters, SignInLimitOptions } from '../sign-in-limits.js';
 
-export interface LoginOptions {
-  /** Attempts per minute and client address. */
-  maxPerMinute: number;
+export interface LoginOptions extends SignInLimitOptions {
   /** Lifetime of the issued token. */
   tokenDays: number;
 }
@@ -201,21 +200,17 @@ const Accepted = Type.Object({ message: Type.String() });
 export const loginRoutes: FastifyPluginAsyncTypebox<{
   db: DatabaseHandle;
   login: LoginOptions;
+  limits: SignInLimiters;
   signIn: SignInOptions;
   mailer: Mailer;
   defaultFrom: string;
-}> = async (app, { db, login, signIn, mailer, defaultFrom }) => {
+}> = async (app, { db, login, limits, signIn, mailer, defaultFrom }) => {
   const mail: MailDeps = { mailer, defaultFrom, apiUrl: signIn.apiUrl };
-  // Answers here hold tokens, sessions and CSRF secrets: no cache may keep them.
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
-  const limited = { rateLimit: { max: login.maxPerMinute, timeWindow: '1 minute' } };
 
   app.post(
     '/auth/login',
     {
-      config: limited,
+      preHandler: limits.login,
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for an API token',
@@ -255,7 +250,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/auth/sign-in',
     {
-      config: limited,
+      preHandler: limits.login,
       schema: {
         tags: ['auth'],
         summary: 'Sign in a browser with email and password (sets the session cookie)',
@@ -284,7 +279,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/auth/sign-up',
     {
-      config: limited,
+      preHandler: limits.signUp,
       schema: {
         tags: ['auth'],
         summary: 'Create an account; a confirmation link is emailed to the address',
@@ -326,7 +321,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/auth/verify-email',
     {
-      config: limited,
+      preHandler: limits.emailedLink,
       schema: {
         tags: ['auth'],
         summary: 'Confirm an email address with the emailed link’s token',
@@ -346,7 +341,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/auth/password/forgot',
     {
-      config: limited,
+      preHandler: limits.forgotPassword,
       schema: {
         tags: ['auth'],
         summary: 'Email a single-use link to choose a new password',
@@ -374,7 +369,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/auth/password/reset',
     {
-      config: limited,
+      preHandler: limits.emailedLink,
       schema: {
         tags: ['auth'],
         summary: 'Choose a new password with the emailed link’s token',
@@ -401,7 +396,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/auth/email/confirm',
     {
-      config: limited,
+      preHandler: limits.emailedLink,
       schema: {
         tags: ['auth'],
         summary: 'Confirm a change of the account’s email address with the emailed link’s token',
@@ -469,7 +464,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{
     withSession.post(
       '/auth/two-factor',
       {
-        config: limited,
+        preHandler: limits.secondFactor,
         schema: {
           tags: ['auth'],
           summary: 'Finish a browser sign-in with the second factor',

@@ -1,9 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { inArray } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { DatabaseHandle } from '../../db/client.js';
-import { mailboxes } from '../../db/schema/index.js';
+import { routingMailbox } from '../../db/queries/mailboxes.js';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { unauthenticated, unprocessable } from '../errors.js';
 
@@ -42,7 +41,7 @@ function recipients(raw: Buffer): string[] {
 
 /**
  * `POST /inbound`: a raw RFC 822 message from a provider that forwards mail by webhook, through the same
- * pipeline as IMAP. Routed to the mailbox whose address it was sent to.
+ * pipeline as IMAP. Routed to the verified mailbox whose address it was sent to.
  */
 export const inboundRoutes: FastifyPluginAsyncTypebox<{
   db: DatabaseHandle;
@@ -81,12 +80,8 @@ export const inboundRoutes: FastifyPluginAsyncTypebox<{
         throw unprocessable(`send the raw message as ${RAW_TYPES.join(', ')}`);
       }
       const addresses = recipients(raw);
-      const [mailbox] = addresses.length
-        ? await db.adminDb
-            .select({ id: mailboxes.id })
-            .from(mailboxes)
-            .where(inArray(mailboxes.address, addresses))
-        : [];
+      // Only a verified address routes: an organisation's unproven claim receives nothing.
+      const mailbox = await routingMailbox(db.adminDb, addresses);
       if (!mailbox) throw unprocessable('no mailbox of this installation is among the recipients');
       const result = await inbound.pipeline.ingest(raw, { mailboxId: mailbox.id });
       reply.code(202);

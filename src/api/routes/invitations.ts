@@ -44,6 +44,7 @@ import {
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
+import type { SignInLimiters } from '../sign-in-limits.js';
 import { type LoginOptions, LoginResponse, loginResponse } from './auth.js';
 
 export interface InvitationOptions {
@@ -325,12 +326,13 @@ async function acceptingAccount(
 export const invitationAcceptRoutes: FastifyPluginAsyncTypebox<{
   db: DatabaseHandle;
   login: LoginOptions;
-}> = async (app, { db, login }) => {
+  limits: SignInLimiters;
+}> = async (app, { db, login, limits }) => {
   app.post(
     '/invitations/accept',
     {
       // The token is a secret like a password: guessing is slowed down the same way.
-      config: { rateLimit: { max: login.maxPerMinute, timeWindow: '1 minute' } },
+      preHandler: limits.invitationAccept,
       schema: {
         tags: ['auth'],
         summary: 'Accept an emailed invitation: join the organisation and get a first API token',

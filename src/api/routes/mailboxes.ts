@@ -4,7 +4,9 @@ import { Type } from 'typebox';
 import { recordAudit } from '../../db/queries/audit-logs.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { type Mailbox, mailboxes } from '../../db/schema/index.js';
-import { conflictOnDuplicate, notFound } from '../errors.js';
+import { allowedAddresses, type HostPolicy, HostRefusedError } from '../../net/host-policy.js';
+import type { ApiDeps } from '../app.js';
+import { conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Host = Type.String({ minLength: 1, maxLength: 255 });
@@ -30,6 +32,8 @@ const MailboxView = Type.Object({
   isActive: Type.Boolean(),
   lastError: Nullable(Type.String()),
   lastSyncedAt: Nullable(Timestamp),
+  /** Null: the address is only claimed; mail to it is not routed here (POST /mailboxes/{id}/verification). */
+  verifiedAt: Nullable(Timestamp),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -58,18 +62,47 @@ const CreateBody = Type.Object(
 const UpdateBody = Type.Partial(Type.Object(settings), { additionalProperties: false, minProperties: 1 });
 
 /** Passwords are write-only: the view (and the audit log) says whether one is set, never what it is. */
-function mailboxView({ imapPassword, smtpPassword, ...mailbox }: Mailbox) {
+function mailboxView({
+  imapPassword,
+  smtpPassword,
+  verificationTokenHash: _secret,
+  verificationSentAt: _sent,
+  ...mailbox
+}: Mailbox) {
   return { ...mailbox, hasImapPassword: imapPassword !== null, hasSmtpPassword: smtpPassword !== null };
 }
 
-/** Addresses route inbound mail to one organisation, so they are unique across all of them. */
+/** Other organisations may claim the same address (only a verified one routes mail); one may not twice. */
 const uniqueAddress = <T>(write: Promise<T>) =>
-  conflictOnDuplicate(write, 'this address is already used by a mailbox');
+  conflictOnDuplicate(write, 'this organisation has a mailbox with this address already');
+
+/**
+ * The server connects to these hosts for the tenant: only hosts on the public internet, unless the
+ * operator allows private ones. The refusal is the same for every non-public or unknown host.
+ */
+async function refuseHiddenHosts(
+  policy: HostPolicy,
+  body: { imapHost?: string | null; smtpHost?: string | null },
+) {
+  for (const field of ['imapHost', 'smtpHost'] as const) {
+    const host = body[field];
+    if (!host) continue;
+    try {
+      await allowedAddresses(host, policy);
+    } catch (error) {
+      if (!(error instanceof HostRefusedError)) throw error;
+      throw unprocessable(`${field}: ${error.message}`, [{ field: `body.${field}`, message: error.message }]);
+    }
+  }
+}
 
 const owned = (organizationId: string, id: string) =>
   and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.id, id));
 
-export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: HostPolicy }> = async (
+  app,
+  { mailboxHosts },
+) => {
   const adminOnly = { minimumRole: 'admin' as const };
 
   app.get(
@@ -121,13 +154,17 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Add a support mailbox (IMAP in, SMTP out)',
-        description: 'Each mailbox counts against the plan’s mailbox limit: 402 when it is reached.',
+        description:
+          'Each mailbox counts against the plan’s mailbox limit: 402 when it is reached. IMAP and SMTP hosts ' +
+          'must be on the public internet (422 otherwise, unless the operator allows private hosts). The ' +
+          'address is unverified until proven (see `POST /mailboxes/{id}/verification`).',
         body: CreateBody,
-        response: { 201: MailboxView, ...errors(...authErrors, 402, 409) },
+        response: { 201: MailboxView, ...errors(...authErrors, 402, 409, 422) },
       },
     },
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
+      await refuseHiddenHosts(mailboxHosts, request.body);
       const [created] = await uniqueAddress(
         request.inTenant(async (tx) => {
           await requirePlanRoom(tx, organizationId, 'mailboxes');
@@ -156,23 +193,32 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: adminOnly,
       schema: {
         tags: ['admin'],
-        summary: 'Change a mailbox (a null password clears it)',
+        summary: 'Change a mailbox (a null password clears it; a new address is unverified again)',
         params: IdParams,
         body: UpdateBody,
-        response: { 200: MailboxView, ...errors(...authErrors, 404, 409) },
+        response: { 200: MailboxView, ...errors(...authErrors, 404, 409, 422) },
       },
     },
     async (request) => {
       const { address, ...rest } = request.body;
       const { organizationId, userId } = request.principal;
+      await refuseHiddenHosts(mailboxHosts, request.body);
       const [updated] = await uniqueAddress(
         request.inTenant(async (tx) => {
           const where = owned(organizationId, request.params.id);
           const [before] = await tx.select().from(mailboxes).where(where).for('update');
           if (!before) return [];
+          const newAddress =
+            address && address.toLowerCase() !== before.address ? address.toLowerCase() : null;
+          // A verification proves one address: another one is a new claim.
+          const unverified = { verifiedAt: null, verificationTokenHash: null, verificationSentAt: null };
           const rows = await tx
             .update(mailboxes)
-            .set({ ...rest, ...(address ? { address: address.toLowerCase() } : {}), updatedAt: new Date() })
+            .set({
+              ...rest,
+              ...(newAddress ? { address: newAddress, ...unverified } : {}),
+              updatedAt: new Date(),
+            })
             .where(where)
             .returning();
           await recordAudit(tx, {

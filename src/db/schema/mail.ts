@@ -25,8 +25,12 @@ export const mailboxes = pgTable(
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    /** The support address customers write to (lower case); routes inbound mail to the organisation. */
-    address: text('address').notNull().unique(),
+    /**
+     * The support address customers write to (lower case). It routes inbound mail (and is used as the
+     * organisation's sender) only once verified; until then it is a mere claim, and several organisations
+     * may claim one address.
+     */
+    address: text('address').notNull(),
     imapHost: text('imap_host'),
     imapPort: integer('imap_port'),
     imapSecure: boolean('imap_secure').notNull().default(true),
@@ -46,9 +50,26 @@ export const mailboxes = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     lastError: text('last_error'),
     lastSyncedAt: timestamptz('last_synced_at'),
+    /**
+     * When the organisation proved the address is theirs: the reader logged in as it, the verification
+     * email's link was opened, or the operator added the mailbox (CLI, IMAP_URL). Null: unverified.
+     */
+    verifiedAt: timestamptz('verified_at'),
+    /** SHA-256 of the single-use token of the latest verification email (never the token itself). */
+    verificationTokenHash: text('verification_token_hash'),
+    verificationSentAt: timestamptz('verification_sent_at'),
     ...timestamps,
   },
-  (table) => [index('mailboxes_org_idx').on(table.organizationId), ...createTenantPolicies('mailboxes')],
+  (table) => [
+    index('mailboxes_org_idx').on(table.organizationId),
+    uniqueIndex('mailboxes_org_address_unique').on(table.organizationId, table.address),
+    // One organisation at most owns an address: the first to verify it.
+    uniqueIndex('mailboxes_verified_address_unique')
+      .on(table.address)
+      .where(sql`${table.verifiedAt} is not null`),
+    uniqueIndex('mailboxes_verification_token_unique').on(table.verificationTokenHash),
+    ...createTenantPolicies('mailboxes'),
+  ],
 ).enableRLS();
 
 export const inboundOutcomeEnum = pgEnum('inbound_outcome', [

@@ -1,0 +1,91 @@
+import { and, asc, eq, inArray, isNotNull, isNull, notExists } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Queryable } from '../client.js';
+import { type Mailbox, mailboxes } from '../schema/index.js';
+
+const isVerified = isNotNull(mailboxes.verifiedAt);
+
+/** The verified mailbox among `addresses` (mail sent to them belongs to its organisation), if any. */
+export async function routingMailbox(
+  db: Queryable,
+  addresses: string[],
+): Promise<{ id: string } | undefined> {
+  if (addresses.length === 0) return undefined;
+  const [row] = await db
+    .select({ id: mailboxes.id })
+    .from(mailboxes)
+    .where(and(inArray(mailboxes.address, addresses), isVerified))
+    .orderBy(asc(mailboxes.verifiedAt))
+    .limit(1);
+  return row;
+}
+
+/** Every verified address: the installation's own (mail from them is a loop). */
+export async function verifiedAddresses(db: Queryable): Promise<string[]> {
+  const rows = await db.select({ address: mailboxes.address }).from(mailboxes).where(isVerified);
+  return rows.map((r) => r.address);
+}
+
+/** The first active verified mailbox of the organisation: the sender of its mail. */
+export async function senderMailbox(db: Queryable, organizationId: string) {
+  const [row] = await db
+    .select({ address: mailboxes.address })
+    .from(mailboxes)
+    .where(and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.isActive, true), isVerified))
+    .orderBy(asc(mailboxes.createdAt))
+    .limit(1);
+  return row;
+}
+
+export type VerifyOutcome = 'verified' | 'already-verified' | 'taken';
+
+/**
+ * Marks the mailbox verified (and spends its verification token). `taken`: another organisation verified
+ * the address first; it stays theirs and this mailbox stays unverified. Run it on the owner connection:
+ * other organisations' mailboxes are invisible under RLS. (Two verifying at the same instant: the unique
+ * index refuses the second.)
+ */
+export async function markMailboxVerified(db: Queryable, mailboxId: string): Promise<VerifyOutcome> {
+  const other = alias(mailboxes, 'other');
+  const [row] = await db
+    .update(mailboxes)
+    .set({ verifiedAt: new Date(), verificationTokenHash: null, updatedAt: new Date() })
+    .where(
+      and(
+        eq(mailboxes.id, mailboxId),
+        isNull(mailboxes.verifiedAt),
+        notExists(
+          db
+            .select({ id: other.id })
+            .from(other)
+            .where(and(eq(other.address, mailboxes.address), isNotNull(other.verifiedAt))),
+        ),
+      ),
+    )
+    .returning({ id: mailboxes.id });
+  if (row) return 'verified';
+  const [current] = await db
+    .select({ verifiedAt: mailboxes.verifiedAt })
+    .from(mailboxes)
+    .where(eq(mailboxes.id, mailboxId));
+  return current?.verifiedAt ? 'already-verified' : 'taken';
+}
+
+/** Stores the hash of a new verification token (the previous one stops working). */
+export async function startMailboxVerification(
+  db: Queryable,
+  mailbox: Pick<Mailbox, 'id' | 'organizationId'>,
+  tokenHash: string,
+) {
+  const [row] = await db
+    .update(mailboxes)
+    .set({ verificationTokenHash: tokenHash, verificationSentAt: new Date() })
+    .where(and(eq(mailboxes.id, mailbox.id), eq(mailboxes.organizationId, mailbox.organizationId)))
+    .returning();
+  return row;
+}
+
+export async function findMailboxByVerificationHash(db: Queryable, tokenHash: string) {
+  const [row] = await db.select().from(mailboxes).where(eq(mailboxes.verificationTokenHash, tokenHash));
+  return row;
+}
