@@ -38,7 +38,9 @@ export async function startTestCluster(): Promise<{ serverUrl: string; stop(): P
     serverUrl: stdout.trim(),
     stop: async () => {
       // Another run (a second terminal) may still have its database on the cluster: leave it to that run.
-      if (!alreadyRunning && !(await hasTestDatabases(stdout.trim())))
+      // Projects tear down concurrently: the other one may have stopped the cluster already (refused).
+      const othersLeft = await hasTestDatabases(stdout.trim()).catch(() => true);
+      if (!alreadyRunning && !othersLeft)
         await run('bash', [script, 'stop', clusterDir]);
     },
   };

@@ -44,9 +44,16 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     );
   }
   // The server starts with time skipping locked: time only jumps inside env.sleep() and handle.result().
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: serverPath } },
-  });
+  // The SDK gives the JVM a fixed 5 s to answer, which a loaded machine misses now and then: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: serverPath } },
+      });
+    } catch (error) {
+      if (attempt >= 4 || !/did not start within/.test((error as Error).message)) throw error;
+    }
+  }
 }
 
 export interface TestDevServer extends TemporalDevServer {
