@@ -7,8 +7,11 @@ import {
   changeTicketStatus,
   createTicket,
   getTicketStats,
+  COUNT_CAP,
+  InvalidCursorError,
   listTickets,
   searchTickets,
+  TICKET_SORTS,
   setTicketTags,
   softDeleteTicket,
 } from '../../src/db/queries/tickets.js';
@@ -164,6 +167,99 @@ describe('listTickets', () => {
     expect(page2.data.map((t) => t.title)).toEqual(['Refund please', 'Invoice 50% wrong']);
     expect(page2.pagination).toEqual({ page: 2, limit: 2, total: 5, totalPages: 3 });
     expect((await list({ page: 4, limit: 2 })).data).toEqual([]);
+  });
+});
+
+describe('listTickets with a cursor', () => {
+  let f: OrganizationFixture;
+  beforeAll(async () => {
+    f = await createOrganizationFixture(db);
+    // Timestamps a microsecond apart (a JavaScript Date would merge them), shared ones, and missing SLA
+    // deadlines: the cursor must neither skip nor repeat any of them.
+    await db.adminDb.execute(sql`
+      insert into tickets (organization_id, customer_id, ticket_number, title, description, status, priority,
+                           created_at, updated_at, sla_deadline)
+      select ${f.org.id}, ${f.customer.id}, n, 'Ticket ' || n, 'x',
+             (array['open','pending','closed']::ticket_status[])[1 + n % 3],
+             (array['low','medium','high','urgent']::ticket_priority[])[1 + n % 4],
+             timestamptz '2026-03-01 10:00:00.000001+00' + (n / 3) * interval '1 microsecond',
+             timestamptz '2026-03-01 10:00:00+00',
+             case when n % 5 = 0 then null else timestamptz '2026-04-01 00:00:00+00' + (n % 7) * interval '1 hour' end
+      from generate_series(1, 23) as n`);
+  });
+  const list = (params: Omit<Parameters<typeof listTickets>[1], 'organizationId'>) =>
+    db.withTenant(tenant(f), (tx) => listTickets(tx, { organizationId: f.org.id, ...params }));
+
+  for (const sort of TICKET_SORTS)
+    for (const order of ['asc', 'desc'] as const)
+      it(`pages by ${sort} ${order} exactly as the offset listing orders`, async () => {
+        const all = (await list({ sort, order, limit: 100 })).data.map((t) => t.ticketNumber);
+        expect(all).toHaveLength(23);
+        const walked: number[] = [];
+        let cursor = '';
+        for (let pages = 0; pages < 10; pages++) {
+          const { data, pagination } = await list({ sort, order, limit: 4, cursor });
+          walked.push(...data.map((t) => t.ticketNumber));
+          if (pagination.nextCursor === null) break;
+          cursor = pagination.nextCursor!;
+        }
+        expect(walked).toEqual(all);
+      });
+
+  it('keeps filters across pages and counts them, capped by default', async () => {
+    const first = await list({ status: ['open'], limit: 5, cursor: '' });
+    expect(first.pagination).toEqual({
+      limit: 5,
+      total: 7,
+      totalPages: 2,
+      totalCapped: false,
+      nextCursor: expect.any(String),
+    });
+    const second = await list({ status: ['open'], limit: 5, cursor: first.pagination.nextCursor! });
+    expect(second.data.map((t) => t.status)).toEqual(['open', 'open']);
+    expect(second.pagination.nextCursor).toBeNull();
+    expect((await list({ limit: 5, cursor: '', count: 'none' })).pagination).toEqual({
+      limit: 5,
+      nextCursor: expect.any(String),
+    });
+  });
+
+  it('refuses a tampered cursor or one from another sort', async () => {
+    const { pagination } = await list({ limit: 2, cursor: '' });
+    const decoded = JSON.parse(Buffer.from(pagination.nextCursor!, 'base64url').toString());
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of [
+      'garbage',
+      forged({ ...decoded, id: "x' or 1=1 --" }),
+      forged({ ...decoded, value: null }),
+      forged({ ...decoded, value: 'not a time' }),
+    ]) {
+      await expect(list({ limit: 2, cursor }), cursor).rejects.toSatisfy(
+        (e) => e instanceof InvalidCursorError || /invalid input syntax/.test(String((e as Error).cause)),
+      );
+    }
+    await expect(list({ limit: 2, cursor: pagination.nextCursor!, sort: 'updated' })).rejects.toThrow(
+      InvalidCursorError,
+    );
+  });
+});
+
+describe('listTickets counts', () => {
+  it(`stops counting past ${COUNT_CAP.toLocaleString('en')} unless asked for the exact total`, async () => {
+    const f = await createOrganizationFixture(db);
+    await db.adminDb.execute(sql`
+      insert into tickets (organization_id, customer_id, ticket_number, title, description)
+      select ${f.org.id}, ${f.customer.id}, n, 'Ticket ' || n, 'x' from generate_series(1, ${COUNT_CAP + 5}) as n`);
+    const list = (count: 'exact' | 'capped') =>
+      db.withTenant(tenant(f), (tx) => listTickets(tx, { organizationId: f.org.id, limit: 100, count }));
+    expect((await list('capped')).pagination).toEqual({
+      page: 1,
+      limit: 100,
+      total: COUNT_CAP,
+      totalPages: COUNT_CAP / 100,
+      totalCapped: true,
+    });
+    expect((await list('exact')).pagination.total).toBe(COUNT_CAP + 5);
   });
 });
 

@@ -8,10 +8,16 @@ import { isAssignable } from '../../db/queries/organization-members.js';
 import { findVisibleSavedFilter } from '../../db/queries/saved-filters.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { findTicketDetail, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
-import { findCategory, findTicket, listTickets, searchTickets } from '../../db/queries/tickets.js';
+import {
+  findCategory,
+  findTicket,
+  InvalidCursorError,
+  listTickets,
+  searchTickets,
+} from '../../db/queries/tickets.js';
 import { describeSla } from '../../workflows/ticket-state.js';
 import type { ApiDeps } from '../app.js';
-import { conflict, notFound, unprocessable } from '../errors.js';
+import { conflict, invalidInput, notFound, unprocessable } from '../errors.js';
 import { authErrors, errors, IdParams, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 import {
   MessageView,
@@ -20,21 +26,14 @@ import {
   SlaView,
   Tags,
   TicketListQuery,
+  TicketPaginationView,
   TicketPriority,
   TicketStatus,
   TicketView,
   ticketView,
 } from '../schemas/tickets.js';
 
-const TicketList = Type.Object({
-  data: Type.Array(TicketView),
-  pagination: Type.Object({
-    page: Type.Integer(),
-    limit: Type.Integer(),
-    total: Type.Integer(),
-    totalPages: Type.Integer(),
-  }),
-});
+const TicketList = Type.Object({ data: Type.Array(TicketView), pagination: TicketPaginationView });
 
 const SearchResults = Type.Object({
   data: Type.Array(
@@ -167,6 +166,10 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
           dateFrom: date(q.dateFrom),
           dateTo: date(q.dateTo),
           slaDueBefore: date(q.slaDueBefore),
+        }).catch((error) => {
+          if (error instanceof InvalidCursorError)
+            throw invalidInput([{ field: 'querystring.cursor', message: error.message }]);
+          throw error;
         });
       });
       return { data: result.data.map(ticketView), pagination: result.pagination };
