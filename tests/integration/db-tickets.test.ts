@@ -3,17 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import {
   assignTicketWithActivity,
+  COUNT_CAP,
   changeTicketPriority,
   changeTicketStatus,
   createTicket,
   getTicketStats,
-  COUNT_CAP,
   InvalidCursorError,
   listTickets,
   searchTickets,
-  TICKET_SORTS,
   setTicketTags,
   softDeleteTicket,
+  TICKET_SORTS,
 } from '../../src/db/queries/tickets.js';
 import { ticketActivities, tickets } from '../../src/db/schema/index.js';
 import {
