@@ -219,7 +219,7 @@ describe('GET /tickets', () => {
     for (const cursor of ['nonsense', first.pagination.nextCursor]) {
       const response = await api.get(`/tickets?sort=updated&cursor=${cursor}`);
       expect(response.statusCode).toBe(400);
-      expect(errorOf(response).details[0].field).toBe('querystring.cursor');
+      expect(errorOf(response).details).toMatchObject([{ field: 'querystring.cursor' }]);
     }
     expect((await api.get('/tickets?count=roughly')).statusCode).toBe(400);
   });

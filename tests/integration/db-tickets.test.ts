@@ -10,6 +10,7 @@ import {
   getTicketStats,
   InvalidCursorError,
   listTickets,
+  SEARCH_RANKED_MATCHES,
   searchTickets,
   setTicketTags,
   softDeleteTicket,
@@ -281,6 +282,31 @@ describe('searchTickets', () => {
     expect(broader.map((h) => h.title)).toEqual(['Password reset', 'Billing']);
     expect(broader[0]!.rank).toBeGreaterThan(broader[1]!.rank);
     expect(broader[0]!.snippet).toContain('[[password]]');
+  });
+});
+
+describe('searchTickets over many matches', () => {
+  it(`ranks the newest ${SEARCH_RANKED_MATCHES.toLocaleString('en')} matches only`, async () => {
+    const f = await createOrganizationFixture(db);
+    // The best match of all is the oldest: one more than the bound, so it is not ranked.
+    await db.adminDb.execute(sql`
+      insert into tickets (organization_id, customer_id, ticket_number, title, description, created_at)
+      select ${f.org.id}, ${f.customer.id}, n,
+             case when n = 1 then 'Printer printer printer' else 'Question ' || n end,
+             case when n = 1 then 'printer on fire, printer jammed' else 'about the printer' end,
+             timestamptz '2026-01-01 00:00:00+00' + n * interval '1 minute'
+      from generate_series(1, ${SEARCH_RANKED_MATCHES + 1}) as n`);
+    const search = (q: string) => db.withTenant(tenant(f), (tx) => searchTickets(tx, f.org.id, q, 3));
+    const hits = await search('printer');
+    expect(hits).toHaveLength(3);
+    expect(hits.map((h) => h.title)).not.toContain('Printer printer printer');
+    // Equal ranks: newest first.
+    expect(hits.map((h) => h.ticketNumber)).toEqual([1001, 1000, 999]);
+    // Once it is among the newest matches, it ranks first.
+    await db.adminDb.execute(
+      sql`update tickets set created_at = now() where organization_id = ${f.org.id} and ticket_number = 1`,
+    );
+    expect((await search('printer'))[0]!.title).toBe('Printer printer printer');
   });
 });
 

@@ -13,6 +13,7 @@ import {
   findTicket,
   InvalidCursorError,
   listTickets,
+  SEARCH_RANKED_MATCHES,
   searchTickets,
 } from '../../db/queries/tickets.js';
 import { describeSla } from '../../workflows/ticket-state.js';
@@ -141,7 +142,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
     {
       schema: {
         tags: ['tickets'],
-        summary: 'List tickets with filters, sorting and pagination',
+        summary: 'List tickets with filters, sorting and pagination (page numbers or a keyset cursor)',
         querystring: TicketListQuery,
         response: { 200: TicketList, ...errors(...authErrors, 404) },
       },
@@ -182,6 +183,10 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
       schema: {
         tags: ['tickets'],
         summary: 'Full-text search over titles and descriptions, best match first',
+        description:
+          `Best first among recent tickets: of the organisation's newest ${SEARCH_RANKED_MATCHES.toLocaleString('en')} ` +
+          'tickets matching the words, the most relevant (ts_rank), newest first among equals. An older ' +
+          'ticket is found by more specific words.',
         querystring: Type.Object(
           {
             q: Type.String({ minLength: 1, maxLength: 200, description: 'Words, "a phrase", or -excluded' }),

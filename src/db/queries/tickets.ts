@@ -314,18 +314,29 @@ async function countTickets(db: Queryable, where: SQL | undefined, mode: CountMo
   return row!.total;
 }
 
+/** Search ranks the organisation's newest matches, this many at most: "best first" among recent tickets. */
+export const SEARCH_RANKED_MATCHES = 1_000;
+
+/**
+ * Full-text search: of the organisation's newest `SEARCH_RANKED_MATCHES` live tickets matching the
+ * query, the `limit` most relevant (ts_rank; newest first among equals), highlighted. Bounding the
+ * ranked rows keeps a common word as cheap as a rare one; snippets are built for the returned page only.
+ */
 export async function searchTickets(db: Queryable, organizationId: string, query: string, limit = 20) {
   const tsQuery = sql`websearch_to_tsquery('english', ${query})`;
-  return db
+  // The best plan depends on the words (a rare one reads the GIN index, a common one walks the newest
+  // tickets until enough match): plan each execution of this prepared statement for its own values.
+  const customPlans = db.execute(sql`select set_config('plan_cache_mode', 'force_custom_plan', true)`);
+  const recent = db
     .select({
       id: tickets.id,
       ticketNumber: tickets.ticketNumber,
       title: tickets.title,
+      description: tickets.description,
       status: tickets.status,
       priority: tickets.priority,
       createdAt: tickets.createdAt,
-      rank: sql<number>`ts_rank(${tickets.searchVector}, ${tsQuery})`.as('rank'),
-      snippet: sql<string>`ts_headline('english', ${tickets.title} || ' — ' || ${tickets.description}, ${tsQuery}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5')`,
+      searchVector: tickets.searchVector,
     })
     .from(tickets)
     .where(
@@ -335,8 +346,41 @@ export async function searchTickets(db: Queryable, organizationId: string, query
         sql`${tickets.searchVector} @@ ${tsQuery}`,
       ),
     )
-    .orderBy(sql`rank desc`, desc(tickets.createdAt))
-    .limit(limit);
+    .orderBy(desc(tickets.createdAt), desc(tickets.id))
+    .limit(SEARCH_RANKED_MATCHES)
+    .as('recent');
+  const page = db
+    .select({
+      id: recent.id,
+      ticketNumber: recent.ticketNumber,
+      title: recent.title,
+      description: recent.description,
+      status: recent.status,
+      priority: recent.priority,
+      createdAt: recent.createdAt,
+      rank: sql<number>`ts_rank(${recent.searchVector}, ${tsQuery})`.as('rank'),
+    })
+    .from(recent)
+    .orderBy(sql`rank desc`, desc(recent.createdAt), desc(recent.id))
+    .limit(limit)
+    .as('page');
+  const [, rows] = await Promise.all([
+    customPlans,
+    db
+      .select({
+        id: page.id,
+        ticketNumber: page.ticketNumber,
+        title: page.title,
+        status: page.status,
+        priority: page.priority,
+        createdAt: page.createdAt,
+        rank: page.rank,
+        snippet: sql<string>`ts_headline('english', ${page.title} || ' — ' || ${page.description}, ${tsQuery}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5')`,
+      })
+      .from(page)
+      .orderBy(desc(page.rank), desc(page.createdAt), desc(page.id)),
+  ]);
+  return rows;
 }
 
 export type TicketStats = Record<string, { total: number; byPriority: Record<string, number> }>;
