@@ -2,5 +2,4 @@ DROP INDEX "tickets_org_status_idx";--> statement-breakpoint
 CREATE INDEX "tickets_live_org_created_idx" ON "tickets" USING btree ("organization_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;--> statement-breakpoint
 CREATE INDEX "tickets_live_org_status_created_idx" ON "tickets" USING btree ("organization_id","status","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;--> statement-breakpoint
 CREATE INDEX "tickets_live_org_status_priority_created_idx" ON "tickets" USING btree ("organization_id","status","priority","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;--> statement-breakpoint
-CREATE INDEX "tickets_live_org_assignee_created_idx" ON "tickets" USING btree ("organization_id","assignee_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;--> statement-breakpoint
-CREATE INDEX "tickets_live_org_category_created_idx" ON "tickets" USING btree ("organization_id","category_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;
+CREATE INDEX "tickets_live_org_assignee_created_idx" ON "tickets" USING btree ("organization_id","assignee_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;

@@ -68,9 +68,7 @@ export const tickets = pgTable(
       index('tickets_live_org_assignee_created_idx')
         .on(table.organizationId, table.assigneeId, ...newestFirst())
         .where(live),
-      index('tickets_live_org_category_created_idx')
-        .on(table.organizationId, table.categoryId, ...newestFirst())
-        .where(live),
+
       index('tickets_customer_idx').on(table.customerId),
       index('tickets_assignee_idx').on(table.assigneeId),
       index('tickets_category_idx').on(table.categoryId),
