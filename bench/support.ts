@@ -8,6 +8,8 @@ import { createMigratedDatabase, dropDatabase, startTestCluster } from '../tests
 
 export interface BenchServices {
   db: DatabaseHandle;
+  /** The benchmark database's owner URL. */
+  url: string;
   temporal: TemporalDevServer;
   dir: string;
   close(): Promise<void>;
@@ -26,6 +28,7 @@ export async function startBenchServices(name: string, poolSize = 20): Promise<B
   });
   return {
     db,
+    url,
     temporal,
     dir,
     async close() {

@@ -3,6 +3,7 @@ import { type ExtractTablesWithRelations, type Logger, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
 
@@ -47,20 +48,71 @@ export class InvalidTenantError extends Error {
   override name = 'InvalidTenantError';
 }
 
-function tenantRunner(db: Database): WithTenant {
-  return async (ctx, fn) => {
-    // A malformed id would make every policy's uuid cast fail; refuse it before touching the database.
-    if (!UUID.test(ctx.organizationId)) throw new InvalidTenantError('organizationId must be a uuid');
-    if (ctx.userId != null && !UUID.test(ctx.userId)) throw new InvalidTenantError('userId must be a uuid');
-    return db.transaction(async (tx) => {
-      // set_config(..., true) is SET LOCAL: the context dies with the transaction, never leaking
-      // to the next request that borrows this pooled connection.
-      await tx.execute(
-        sql`select set_config('app.current_org_id', ${ctx.organizationId}, true), set_config('app.current_user_id', ${ctx.userId ?? ''}, true)`,
-      );
-      await tx.execute(sql`set local role app_user`);
-      return fn(tx);
-    });
+function checkTenant(ctx: TenantContext) {
+  // A malformed id would make every policy's uuid cast fail; refuse it before touching the database.
+  if (!UUID.test(ctx.organizationId)) throw new InvalidTenantError('organizationId must be a uuid');
+  if (ctx.userId != null && !UUID.test(ctx.userId)) throw new InvalidTenantError('userId must be a uuid');
+}
+
+// One statement sets the whole context. set_config(..., true) is SET LOCAL: it dies with the
+// transaction, never leaking to the next request that borrows this pooled connection.
+const TENANT_CONTEXT_SQL =
+  "select set_config('app.current_org_id', $1, true), set_config('app.current_user_id', $2, true), set_config('role', 'app_user', true)";
+
+/** Prepares every statement: PostgreSQL parses and plans it once per connection, and postgres.js no
+ * longer describes it before each execution, so statements of one transaction pipeline. */
+class PreparingSession extends PostgresJsSession<postgres.ReservedSql, Schema, never> {
+  override prepareQuery: PostgresJsSession<postgres.ReservedSql, Schema, never>['prepareQuery'] = (
+    query,
+    fields,
+    name,
+    ...rest
+  ) => super.prepareQuery(query, fields, name ?? 'prepared', ...rest); // drizzle only checks for a name
+}
+
+/**
+ * PostgreSQL: a reserved connection on which `begin`, the context statement and the first statements
+ * of `fn` go out together (postgres.js pipelines them), so a read costs two round trips: that batch
+ * and `commit`. Should `begin` or the context fail, PostgreSQL refuses everything after it in the
+ * transaction, so nothing of `fn` ever runs outside the tenant's context.
+ */
+function pipelinedTenantRunner(client: postgres.Sql, db: Database): WithTenant {
+  const { dialect, _: relational } = db as unknown as {
+    dialect: ConstructorParameters<typeof PostgresJsSession>[1];
+    _: { schema: unknown; fullSchema: unknown; tableNamesMap: unknown; session: { options: object } };
+  };
+  const schemaConfig = {
+    schema: relational.schema,
+    fullSchema: relational.fullSchema,
+    tableNamesMap: relational.tableNamesMap,
+  } as ConstructorParameters<typeof PostgresJsSession>[2];
+  const options = relational.session.options;
+  return async <T>(ctx: TenantContext, fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    checkTenant(ctx);
+    const connection = await client.reserve();
+    try {
+      const opened = Promise.all([
+        connection.unsafe('begin'),
+        connection.unsafe(TENANT_CONTEXT_SQL, [ctx.organizationId, ctx.userId ?? ''], { prepare: true }),
+      ]);
+      opened.catch(() => {}); // awaited below; an early failure must not count as unhandled
+      const session = new PreparingSession(connection, dialect, schemaConfig as never, options);
+      const tx = new PostgresJsTransaction(dialect, session as never, schemaConfig as never) as unknown as Tx;
+      let result: T;
+      try {
+        result = await fn(tx);
+        await opened;
+      } catch (error) {
+        await connection.unsafe('rollback').catch(() => {});
+        // A failed begin or context statement is the cause of whatever failed after it.
+        await opened;
+        throw error;
+      }
+      await connection.unsafe('commit');
+      return result;
+    } finally {
+      connection.release();
+    }
   };
 }
 
@@ -76,8 +128,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return openPostgres(options.url, options.poolSize ?? 10, options.logger);
 }
 
-function handle(db: Database, migrate: () => Promise<void>, close: () => Promise<void>): DatabaseHandle {
-  return { adminDb: db, withTenant: tenantRunner(db), asServiceRole: serviceRunner(db), migrate, close };
+function handle(
+  db: Database,
+  withTenant: WithTenant,
+  migrate: () => Promise<void>,
+  close: () => Promise<void>,
+): DatabaseHandle {
+  return { adminDb: db, withTenant, asServiceRole: serviceRunner(db), migrate, close };
 }
 
 function openPostgres(url: string, poolSize: number, logger?: Logger): DatabaseHandle {
@@ -85,6 +142,7 @@ function openPostgres(url: string, poolSize: number, logger?: Logger): DatabaseH
   const db = drizzlePostgres(client, { schema, logger }) as unknown as Database;
   return handle(
     db,
+    pipelinedTenantRunner(client, db),
     async () => {
       // One connection holds an advisory lock so processes starting together migrate one at a time.
       const single = postgres(url, { max: 1, onnotice: () => {} });

@@ -201,6 +201,29 @@ describe('GET /tickets', () => {
     expect(first.description).toBeUndefined();
   });
 
+  it('pages with a cursor, counts as asked, and refuses a cursor it did not hand out', async () => {
+    const f = await createApiFixture(h.db);
+    for (let i = 0; i < 5; i++) await seedTicket(f, {});
+    const api = as(h.app, f.tokens.agent);
+    const first = (await api.get('/tickets?limit=3&cursor=')).json();
+    expect(first.pagination).toEqual({
+      limit: 3,
+      total: 5,
+      totalPages: 2,
+      totalCapped: false,
+      nextCursor: expect.any(String),
+    });
+    const next = (await api.get(`/tickets?limit=3&count=none&cursor=${first.pagination.nextCursor}`)).json();
+    expect([...numbers(first), ...numbers(next)]).toEqual([5, 4, 3, 2, 1]);
+    expect(next.pagination).toEqual({ limit: 3, nextCursor: null });
+    for (const cursor of ['nonsense', first.pagination.nextCursor]) {
+      const response = await api.get(`/tickets?sort=updated&cursor=${cursor}`);
+      expect(response.statusCode).toBe(400);
+      expect(errorOf(response).details).toMatchObject([{ field: 'querystring.cursor' }]);
+    }
+    expect((await api.get('/tickets?count=roughly')).statusCode).toBe(400);
+  });
+
   it('caps the page size and refuses unknown or malformed filters', async () => {
     const f = await createApiFixture(h.db);
     const api = as(h.app, f.tokens.agent);

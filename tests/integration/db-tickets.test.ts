@@ -3,14 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import {
   assignTicketWithActivity,
+  COUNT_CAP,
   changeTicketPriority,
   changeTicketStatus,
   createTicket,
   getTicketStats,
+  InvalidCursorError,
   listTickets,
+  SEARCH_RANKED_MATCHES,
   searchTickets,
   setTicketTags,
   softDeleteTicket,
+  TICKET_SORTS,
 } from '../../src/db/queries/tickets.js';
 import { ticketActivities, tickets } from '../../src/db/schema/index.js';
 import {
@@ -167,6 +171,99 @@ describe('listTickets', () => {
   });
 });
 
+describe('listTickets with a cursor', () => {
+  let f: OrganizationFixture;
+  beforeAll(async () => {
+    f = await createOrganizationFixture(db);
+    // Timestamps a microsecond apart (a JavaScript Date would merge them), shared ones, and missing SLA
+    // deadlines: the cursor must neither skip nor repeat any of them.
+    await db.adminDb.execute(sql`
+      insert into tickets (organization_id, customer_id, ticket_number, title, description, status, priority,
+                           created_at, updated_at, sla_deadline)
+      select ${f.org.id}, ${f.customer.id}, n, 'Ticket ' || n, 'x',
+             (array['open','pending','closed']::ticket_status[])[1 + n % 3],
+             (array['low','medium','high','urgent']::ticket_priority[])[1 + n % 4],
+             timestamptz '2026-03-01 10:00:00.000001+00' + (n / 3) * interval '1 microsecond',
+             timestamptz '2026-03-01 10:00:00+00',
+             case when n % 5 = 0 then null else timestamptz '2026-04-01 00:00:00+00' + (n % 7) * interval '1 hour' end
+      from generate_series(1, 23) as n`);
+  });
+  const list = (params: Omit<Parameters<typeof listTickets>[1], 'organizationId'>) =>
+    db.withTenant(tenant(f), (tx) => listTickets(tx, { organizationId: f.org.id, ...params }));
+
+  for (const sort of TICKET_SORTS)
+    for (const order of ['asc', 'desc'] as const)
+      it(`pages by ${sort} ${order} exactly as the offset listing orders`, async () => {
+        const all = (await list({ sort, order, limit: 100 })).data.map((t) => t.ticketNumber);
+        expect(all).toHaveLength(23);
+        const walked: number[] = [];
+        let cursor = '';
+        for (let pages = 0; pages < 10; pages++) {
+          const { data, pagination } = await list({ sort, order, limit: 4, cursor });
+          walked.push(...data.map((t) => t.ticketNumber));
+          if (pagination.nextCursor === null) break;
+          cursor = pagination.nextCursor!;
+        }
+        expect(walked).toEqual(all);
+      });
+
+  it('keeps filters across pages and counts them, capped by default', async () => {
+    const first = await list({ status: ['open'], limit: 5, cursor: '' });
+    expect(first.pagination).toEqual({
+      limit: 5,
+      total: 7,
+      totalPages: 2,
+      totalCapped: false,
+      nextCursor: expect.any(String),
+    });
+    const second = await list({ status: ['open'], limit: 5, cursor: first.pagination.nextCursor! });
+    expect(second.data.map((t) => t.status)).toEqual(['open', 'open']);
+    expect(second.pagination.nextCursor).toBeNull();
+    expect((await list({ limit: 5, cursor: '', count: 'none' })).pagination).toEqual({
+      limit: 5,
+      nextCursor: expect.any(String),
+    });
+  });
+
+  it('refuses a tampered cursor or one from another sort', async () => {
+    const { pagination } = await list({ limit: 2, cursor: '' });
+    const decoded = JSON.parse(Buffer.from(pagination.nextCursor!, 'base64url').toString());
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of [
+      'garbage',
+      forged({ ...decoded, id: "x' or 1=1 --" }),
+      forged({ ...decoded, value: null }),
+      forged({ ...decoded, value: 'not a time' }),
+    ]) {
+      await expect(list({ limit: 2, cursor }), cursor).rejects.toSatisfy(
+        (e) => e instanceof InvalidCursorError || /invalid input syntax/.test(String((e as Error).cause)),
+      );
+    }
+    await expect(list({ limit: 2, cursor: pagination.nextCursor!, sort: 'updated' })).rejects.toThrow(
+      InvalidCursorError,
+    );
+  });
+});
+
+describe('listTickets counts', () => {
+  it(`stops counting past ${COUNT_CAP.toLocaleString('en')} unless asked for the exact total`, async () => {
+    const f = await createOrganizationFixture(db);
+    await db.adminDb.execute(sql`
+      insert into tickets (organization_id, customer_id, ticket_number, title, description)
+      select ${f.org.id}, ${f.customer.id}, n, 'Ticket ' || n, 'x' from generate_series(1, ${COUNT_CAP + 5}) as n`);
+    const list = (count: 'exact' | 'capped') =>
+      db.withTenant(tenant(f), (tx) => listTickets(tx, { organizationId: f.org.id, limit: 100, count }));
+    expect((await list('capped')).pagination).toEqual({
+      page: 1,
+      limit: 100,
+      total: COUNT_CAP,
+      totalPages: COUNT_CAP / 100,
+      totalCapped: true,
+    });
+    expect((await list('exact')).pagination.total).toBe(COUNT_CAP + 5);
+  });
+});
+
 describe('searchTickets', () => {
   it('ranks the better match first and highlights it', async () => {
     const f = await createOrganizationFixture(db);
@@ -185,6 +282,31 @@ describe('searchTickets', () => {
     expect(broader.map((h) => h.title)).toEqual(['Password reset', 'Billing']);
     expect(broader[0]!.rank).toBeGreaterThan(broader[1]!.rank);
     expect(broader[0]!.snippet).toContain('[[password]]');
+  });
+});
+
+describe('searchTickets over many matches', () => {
+  it(`ranks the newest ${SEARCH_RANKED_MATCHES.toLocaleString('en')} matches only`, async () => {
+    const f = await createOrganizationFixture(db);
+    // The best match of all is the oldest: one more than the bound, so it is not ranked.
+    await db.adminDb.execute(sql`
+      insert into tickets (organization_id, customer_id, ticket_number, title, description, created_at)
+      select ${f.org.id}, ${f.customer.id}, n,
+             case when n = 1 then 'Printer printer printer' else 'Question ' || n end,
+             case when n = 1 then 'printer on fire, printer jammed' else 'about the printer' end,
+             timestamptz '2026-01-01 00:00:00+00' + n * interval '1 minute'
+      from generate_series(1, ${SEARCH_RANKED_MATCHES + 1}) as n`);
+    const search = (q: string) => db.withTenant(tenant(f), (tx) => searchTickets(tx, f.org.id, q, 3));
+    const hits = await search('printer');
+    expect(hits).toHaveLength(3);
+    expect(hits.map((h) => h.title)).not.toContain('Printer printer printer');
+    // Equal ranks: newest first.
+    expect(hits.map((h) => h.ticketNumber)).toEqual([1001, 1000, 999]);
+    // Once it is among the newest matches, it ranks first.
+    await db.adminDb.execute(
+      sql`update tickets set created_at = now() where organization_id = ${f.org.id} and ticket_number = 1`,
+    );
+    expect((await search('printer'))[0]!.title).toBe('Printer printer printer');
   });
 });
 

@@ -40,8 +40,7 @@ export async function startTestCluster(): Promise<{ serverUrl: string; stop(): P
       // Another run (a second terminal) may still have its database on the cluster: leave it to that run.
       // Projects tear down concurrently: the other one may have stopped the cluster already (refused).
       const othersLeft = await hasTestDatabases(stdout.trim()).catch(() => true);
-      if (!alreadyRunning && !othersLeft)
-        await run('bash', [script, 'stop', clusterDir]);
+      if (!alreadyRunning && !othersLeft) await run('bash', [script, 'stop', clusterDir]);
     },
   };
 }

@@ -100,39 +100,57 @@ const invalidToken = (reply: FastifyReply) => {
 const sameSecret = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-/** The bearer token's principal: one statement reads the token, its user, membership and organisation. */
-async function tokenPrincipal(db: DatabaseHandle, token: string, reply: FastifyReply): Promise<Principal> {
-  const [found] = await db.adminDb
-    .select({
-      tokenId: apiTokens.id,
-      organizationId: apiTokens.organizationId,
-      userId: apiTokens.userId,
-      createdById: apiTokens.createdById,
-      lastUsedAt: apiTokens.lastUsedAt,
-      // The role is read at each request, so a demotion or removal takes effect at once.
-      role: userOrganizations.role,
-    })
-    .from(apiTokens)
-    .innerJoin(users, and(eq(users.id, apiTokens.userId), eq(users.isActive, true)))
-    // A deactivated organisation refuses every token at once.
-    .innerJoin(
-      organizations,
-      and(eq(organizations.id, apiTokens.organizationId), eq(organizations.isActive, true)),
-    )
-    .innerJoin(
-      userOrganizations,
-      and(
-        eq(userOrganizations.userId, apiTokens.userId),
-        eq(userOrganizations.organizationId, apiTokens.organizationId),
-      ),
-    )
-    .where(
-      and(
-        eq(apiTokens.tokenHash, hashApiToken(token)),
-        sql`${apiTokens.revokedAt} is null`,
-        sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`,
-      ),
-    );
+/**
+ * The bearer token lookup, built once and prepared: one statement (one round trip, no SQL building per
+ * request) reads the token, its user, membership and organisation.
+ */
+function prepareTokenLookup(db: DatabaseHandle) {
+  return (
+    db.adminDb
+      .select({
+        tokenId: apiTokens.id,
+        organizationId: apiTokens.organizationId,
+        userId: apiTokens.userId,
+        createdById: apiTokens.createdById,
+        lastUsedAt: apiTokens.lastUsedAt,
+        // The role is read at each request, so a demotion or removal takes effect at once.
+        role: userOrganizations.role,
+      })
+      .from(apiTokens)
+      .innerJoin(users, and(eq(users.id, apiTokens.userId), eq(users.isActive, true)))
+      // A deactivated organisation refuses every token at once.
+      .innerJoin(
+        organizations,
+        and(eq(organizations.id, apiTokens.organizationId), eq(organizations.isActive, true)),
+      )
+      .innerJoin(
+        userOrganizations,
+        and(
+          eq(userOrganizations.userId, apiTokens.userId),
+          eq(userOrganizations.organizationId, apiTokens.organizationId),
+        ),
+      )
+      .where(
+        and(
+          eq(apiTokens.tokenHash, sql.placeholder('tokenHash')),
+          sql`${apiTokens.revokedAt} is null`,
+          sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`,
+        ),
+      )
+      .prepare('authenticate_token')
+  );
+}
+
+type TokenLookup = ReturnType<typeof prepareTokenLookup>;
+
+/** The bearer token's principal, or 401. */
+async function tokenPrincipal(
+  db: DatabaseHandle,
+  lookUp: TokenLookup,
+  token: string,
+  reply: FastifyReply,
+): Promise<Principal> {
+  const [found] = await lookUp.execute({ tokenHash: hashApiToken(token) });
   if (!found) throw invalidToken(reply);
   if (!isStaffRole(found.role)) throw forbidden('customers have no access to the agents’ API');
   const now = Date.now();
@@ -247,12 +265,13 @@ function requireRole(request: FastifyRequest, role: StaffRole) {
  * RLS context) is only known once the token is.
  */
 export function authenticate(db: DatabaseHandle, options: SessionOptions) {
+  const lookUp = prepareTokenLookup(db);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     if (header) {
       const token = BEARER.exec(header)?.[1];
       if (!token) throw invalidToken(reply);
-      request.principal = await tokenPrincipal(db, token, reply);
+      request.principal = await tokenPrincipal(db, lookUp, token, reply);
     } else {
       const session = await cookieSession(db, options, request);
       if (!session) {
@@ -276,12 +295,13 @@ export function authenticatePerson(
   options: SessionOptions,
   only: { sessionOnly?: boolean; allowSecondFactorPending?: boolean } = {},
 ) {
+  const lookUp = prepareTokenLookup(db);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     if (header && !only.sessionOnly) {
       const token = BEARER.exec(header)?.[1];
       if (!token) throw invalidToken(reply);
-      const principal = await tokenPrincipal(db, token, reply);
+      const principal = await tokenPrincipal(db, lookUp, token, reply);
       if (principal.credential.kind === 'token' && !principal.credential.personal) {
         throw new ApiError(
           403,

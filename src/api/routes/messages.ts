@@ -137,7 +137,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { t
         { authorId: userId, content, internal: body.internal ?? false, attachments },
         key ? `${userId}:${key}` : undefined,
       );
-      const message = await request.inTenant((tx) => findMessage(tx, id, result.messageId));
+      const message = await request.inTenant((tx) => findMessage(tx, organizationId, id, result.messageId));
       reply.header('location', `/tickets/${id}`);
       return reply.code(201).send(messageView(message!));
     },

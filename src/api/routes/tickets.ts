@@ -8,10 +8,17 @@ import { isAssignable } from '../../db/queries/organization-members.js';
 import { findVisibleSavedFilter } from '../../db/queries/saved-filters.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { findTicketDetail, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
-import { findCategory, findTicket, listTickets, searchTickets } from '../../db/queries/tickets.js';
+import {
+  findCategory,
+  findTicket,
+  InvalidCursorError,
+  listTickets,
+  SEARCH_RANKED_MATCHES,
+  searchTickets,
+} from '../../db/queries/tickets.js';
 import { describeSla } from '../../workflows/ticket-state.js';
 import type { ApiDeps } from '../app.js';
-import { conflict, notFound, unprocessable } from '../errors.js';
+import { conflict, invalidInput, notFound, unprocessable } from '../errors.js';
 import { authErrors, errors, IdParams, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 import {
   MessageView,
@@ -20,21 +27,14 @@ import {
   SlaView,
   Tags,
   TicketListQuery,
+  TicketPaginationView,
   TicketPriority,
   TicketStatus,
   TicketView,
   ticketView,
 } from '../schemas/tickets.js';
 
-const TicketList = Type.Object({
-  data: Type.Array(TicketView),
-  pagination: Type.Object({
-    page: Type.Integer(),
-    limit: Type.Integer(),
-    total: Type.Integer(),
-    totalPages: Type.Integer(),
-  }),
-});
+const TicketList = Type.Object({ data: Type.Array(TicketView), pagination: TicketPaginationView });
 
 const SearchResults = Type.Object({
   data: Type.Array(
@@ -142,7 +142,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
     {
       schema: {
         tags: ['tickets'],
-        summary: 'List tickets with filters, sorting and pagination',
+        summary: 'List tickets with filters, sorting and pagination (page numbers or a keyset cursor)',
         querystring: TicketListQuery,
         response: { 200: TicketList, ...errors(...authErrors, 404) },
       },
@@ -167,6 +167,10 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
           dateFrom: date(q.dateFrom),
           dateTo: date(q.dateTo),
           slaDueBefore: date(q.slaDueBefore),
+        }).catch((error) => {
+          if (error instanceof InvalidCursorError)
+            throw invalidInput([{ field: 'querystring.cursor', message: error.message }]);
+          throw error;
         });
       });
       return { data: result.data.map(ticketView), pagination: result.pagination };
@@ -179,6 +183,10 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
       schema: {
         tags: ['tickets'],
         summary: 'Full-text search over titles and descriptions, best match first',
+        description:
+          `Best first among recent tickets: of the organisation's newest ${SEARCH_RANKED_MATCHES.toLocaleString('en')} ` +
+          'tickets matching the words, the most relevant (ts_rank), newest first among equals. An older ' +
+          'ticket is found by more specific words.',
         querystring: Type.Object(
           {
             q: Type.String({ minLength: 1, maxLength: 200, description: 'Words, "a phrase", or -excluded' }),

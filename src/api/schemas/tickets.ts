@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { MessageWithSender, TicketWithPeople } from '../../db/queries/ticket-detail.js';
-import { TICKET_SORTS } from '../../db/queries/tickets.js';
+import { COUNT_CAP, COUNT_MODES, TICKET_SORTS } from '../../db/queries/tickets.js';
 import {
   messageTypeEnum,
   ticketChannelEnum,
@@ -53,6 +53,21 @@ export const TicketListQuery = Type.Object(
   {
     ...ticketListFields(true),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
+    cursor: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        description:
+          'Keyset pagination, fast at any depth: empty (`cursor=`) for the first page, then the previous ' +
+          'answer’s `pagination.nextCursor`, with the same filters, sort and order; `page` is then ignored',
+      }),
+    ),
+    count: Type.Optional(
+      Type.Enum(COUNT_MODES, {
+        description:
+          `How to count the matches: \`exact\`, \`capped\` (at most ${COUNT_CAP.toLocaleString('en')}; ` +
+          '`totalCapped` says there are more) or `none`. Default: exact with page numbers, capped with a cursor',
+      }),
+    ),
     savedFilter: Type.Optional(
       Type.String({
         format: 'uuid',
@@ -68,6 +83,21 @@ export const TicketListQuery = Type.Object(
 export const SavedTicketQuery = Type.Object(ticketListFields(false), {
   additionalProperties: false,
   description: 'GET /tickets parameters (as JSON: arrays for status and priority)',
+});
+
+export const TicketPaginationView = Type.Object({
+  page: Type.Optional(Type.Integer({ description: 'Absent with a cursor' })),
+  limit: Type.Integer(),
+  total: Type.Optional(Type.Integer({ description: 'Absent with count=none' })),
+  totalPages: Type.Optional(Type.Integer()),
+  totalCapped: Type.Optional(
+    Type.Boolean({ description: 'With count=capped: there are more matches than `total` (show "10,000+")' }),
+  ),
+  nextCursor: Type.Optional(
+    Nullable(
+      Type.String({ description: 'With a cursor: pass it as `cursor` for the next page; null on the last' }),
+    ),
+  ),
 });
 
 const Assignee = Type.Object({ id: Uuid, name: Type.String() });
@@ -92,7 +122,24 @@ export const TicketView = Type.Object({
   closedAt: Nullable(Timestamp),
 });
 
-type TicketRow = Omit<TicketWithPeople, 'customer' | 'assignee'> & {
+type TicketRow = Pick<
+  TicketWithPeople,
+  | 'id'
+  | 'ticketNumber'
+  | 'title'
+  | 'status'
+  | 'priority'
+  | 'channel'
+  | 'tags'
+  | 'categoryId'
+  | 'slaDeadline'
+  | 'slaBreached'
+  | 'firstResponseAt'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'resolvedAt'
+  | 'closedAt'
+> & {
   customer: { id: string; name: string; email: string };
   assignee: { id: string; name: string } | null;
 };

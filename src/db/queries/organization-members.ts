@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { type AnyPgColumn, alias } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../client.js';
 import { type UserRole, userOrganizations, users } from '../schema/index.js';
 import { addressName } from './members.js';
@@ -64,4 +65,21 @@ export async function peopleAsKnownBy(db: Queryable, organizationId: string, use
 /** One person as the organisation knows them (see `peopleAsKnownBy`). */
 export async function personAsKnownBy(db: Queryable, organizationId: string, userId: string) {
   return (await peopleAsKnownBy(db, organizationId, [userId])).get(userId);
+}
+
+/**
+ * A person joined into a query as an organisation knows them: their account (id, address) and that
+ * organisation's membership, whose display name is the only name the organisation sees.
+ */
+export function knownPerson(as: string) {
+  const user = alias(users, as);
+  const membership = alias(userOrganizations, `${as}_membership`);
+  return {
+    user,
+    membership,
+    /** Join condition of the membership, in the organisation of `organizationId` (a column or an id). */
+    membershipIn: (organizationId: AnyPgColumn | string) =>
+      and(eq(membership.userId, user.id), eq(membership.organizationId, organizationId)),
+    name: sql<string>`coalesce(${membership.displayName}, split_part(${user.email}, '@', 1))`,
+  };
 }

@@ -28,7 +28,7 @@ import {
   ticketNumberCounters,
   tickets,
 } from '../schema/index.js';
-import { personAsKnownBy } from './organization-members.js';
+import { knownPerson, personAsKnownBy } from './organization-members.js';
 import { countTicketCreated } from './subscriptions.js';
 
 /** Next ticket number of an organisation; the row lock of the upsert serialises concurrent callers. */
@@ -79,6 +79,11 @@ export async function recordActivity(
 export const TICKET_SORTS = ['created', 'updated', 'sla_deadline', 'priority'] as const;
 export type TicketSort = (typeof TICKET_SORTS)[number];
 
+/** How `listTickets` counts the matches: exactly, up to `COUNT_CAP` (then "10,000+"), or not at all. */
+export const COUNT_MODES = ['exact', 'capped', 'none'] as const;
+export type CountMode = (typeof COUNT_MODES)[number];
+export const COUNT_CAP = 10_000;
+
 export interface ListTicketsParams {
   organizationId: string;
   status?: TicketStatus[];
@@ -98,15 +103,72 @@ export interface ListTicketsParams {
   order?: 'asc' | 'desc';
   page?: number;
   limit?: number;
+  /** Keyset pagination: '' for the first page, then the previous page's `nextCursor` (page is ignored). */
+  cursor?: string;
+  /** Default: exact with page numbers, capped with a cursor. */
+  count?: CountMode;
 }
 
-const priorityRank = sql`array_position(array['low','medium','high','urgent']::ticket_priority[], ${tickets.priority})`;
-const sortColumns: Record<TicketSort, SQL | AnyColumn> = {
-  created: tickets.createdAt,
-  updated: tickets.updatedAt,
-  sla_deadline: tickets.slaDeadline,
-  priority: priorityRank,
+interface SortKey {
+  column: AnyColumn;
+  /** The type the cursor's text is cast back to. */
+  type: SQL;
+  nullable: boolean;
+}
+
+// Enum order is low < medium < high < urgent, so priority sorts by the column itself.
+const sortKeys: Record<TicketSort, SortKey> = {
+  created: { column: tickets.createdAt, type: sql`timestamptz`, nullable: false },
+  updated: { column: tickets.updatedAt, type: sql`timestamptz`, nullable: false },
+  sla_deadline: { column: tickets.slaDeadline, type: sql`timestamptz`, nullable: true },
+  priority: { column: tickets.priority, type: sql`ticket_priority`, nullable: false },
 };
+
+/** Where the next page starts: the sort value (as PostgreSQL prints it, so no precision is lost) and id. */
+interface Cursor {
+  sort: TicketSort;
+  order: 'asc' | 'desc';
+  value: string | null;
+  id: string;
+}
+
+const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The cursor, refused unless it is one of ours for this sort and order. */
+function decodeCursor(text: string, sort: TicketSort, order: 'asc' | 'desc'): Cursor {
+  let cursor: Partial<Cursor> | null = null;
+  try {
+    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {}
+  const valid =
+    cursor !== null &&
+    typeof cursor === 'object' &&
+    cursor.sort === sort &&
+    cursor.order === order &&
+    (cursor.value === null || (typeof cursor.value === 'string' && cursor.value.length <= 64)) &&
+    typeof cursor.id === 'string' &&
+    UUID.test(cursor.id) &&
+    (cursor.value !== null || sortKeys[sort].nullable);
+  if (!valid) throw new InvalidCursorError('cursor is not one this listing handed out (same sort and order)');
+  return cursor as Cursor;
+}
+
+/** Rows after the cursor in the listing's order; nulls come last in both directions. */
+function afterCursor(key: SortKey, order: 'asc' | 'desc', cursor: Cursor): SQL {
+  const beyond = order === 'asc' ? sql`>` : sql`<`;
+  const idBeyond = sql`${tickets.id} ${beyond} ${cursor.id}::uuid`;
+  if (cursor.value === null) return sql`(${key.column} is null and ${idBeyond})`;
+  const value = sql`${cursor.value}::${key.type}`;
+  // A row comparison is one index condition on (…, sort column, id).
+  const rowBeyond = sql`(${key.column}, ${tickets.id}) ${beyond} (${value}, ${cursor.id}::uuid)`;
+  return key.nullable ? sql`(${rowBeyond} or ${key.column} is null)` : rowBeyond;
+}
 
 /** `%` and `_` typed by an agent are literal characters, not wildcards. */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -120,8 +182,6 @@ function listConditions(p: ListTicketsParams): SQL[] {
   if (p.customerId) conditions.push(eq(tickets.customerId, p.customerId));
   if (p.tag) conditions.push(sql`${tickets.tags} @> array[${p.tag}]::text[]`);
   if (p.categoryId) {
-    // Plain names inside the subquery: the relational query builder would qualify column objects with
-    // the tickets alias.
     conditions.push(
       sql`${tickets.categoryId} in (select c.id from categories c where c.id = ${p.categoryId} or c.parent_id = ${p.categoryId})`,
     );
@@ -139,44 +199,165 @@ function listConditions(p: ListTicketsParams): SQL[] {
   return conditions;
 }
 
-export async function listTickets(db: Queryable, params: ListTicketsParams) {
-  const page = params.page ?? 1;
-  const limit = params.limit ?? 20;
-  const where = and(...listConditions(params));
-  const direction = params.order === 'asc' ? asc : desc;
-  const sortBy = sortColumns[params.sort ?? 'created'];
+const listCustomer = knownPerson('customer');
+const listAssignee = knownPerson('assignee');
 
-  const data = await db.query.tickets.findMany({
-    columns: ticketColumns,
-    where,
-    // The id tie-breaker keeps pages stable when many tickets share a timestamp.
-    orderBy: [sql`${direction(sortBy)} nulls last`, direction(tickets.id)],
-    limit,
-    offset: (page - 1) * limit,
-    with: {
-      customer: { columns: { id: true, name: true, email: true, avatarUrl: true } },
-      assignee: { columns: { id: true, name: true, avatarUrl: true } },
-    },
-  });
-  const [{ total }] = (await db.select({ total: sql<number>`count(*)::int` }).from(tickets).where(where)) as [
-    { total: number },
-  ];
+/** What the inbox shows of a ticket: no description, no search document. */
+const listColumns = {
+  id: tickets.id,
+  ticketNumber: tickets.ticketNumber,
+  title: tickets.title,
+  status: tickets.status,
+  priority: tickets.priority,
+  channel: tickets.channel,
+  tags: tickets.tags,
+  categoryId: tickets.categoryId,
+  slaDeadline: tickets.slaDeadline,
+  slaBreached: tickets.slaBreached,
+  firstResponseAt: tickets.firstResponseAt,
+  createdAt: tickets.createdAt,
+  updatedAt: tickets.updatedAt,
+  resolvedAt: tickets.resolvedAt,
+  closedAt: tickets.closedAt,
+  customerId: tickets.customerId,
+  customerName: listCustomer.name,
+  customerEmail: listCustomer.user.email,
+  customerAvatarUrl: listCustomer.user.avatarUrl,
+  assigneeId: tickets.assigneeId,
+  assigneeName: listAssignee.name,
+  assigneeAvatarUrl: listAssignee.user.avatarUrl,
+};
 
-  return { data, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+export interface TicketPagination {
+  /** Absent with a cursor. */
+  page?: number;
+  limit: number;
+  /** Absent with count=none; at most COUNT_CAP with count=capped. */
+  total?: number;
+  totalPages?: number;
+  /** With count=capped: there are more than `total` matches. */
+  totalCapped?: boolean;
+  /** With a cursor: where the next page starts, null on the last page. */
+  nextCursor?: string | null;
 }
 
+/**
+ * One page of the organisation's live tickets (core query builder: the relational one costs more to
+ * build than the indexed query costs to run). The page and the count go out together.
+ */
+export async function listTickets(db: Queryable, params: ListTicketsParams) {
+  const limit = params.limit ?? 20;
+  const sort = params.sort ?? 'created';
+  const order = params.order ?? 'desc';
+  const keyset = params.cursor !== undefined;
+  const cursor = params.cursor ? decodeCursor(params.cursor, sort, order) : undefined;
+  const countMode = params.count ?? (keyset ? 'capped' : 'exact');
+  const page = keyset ? 1 : (params.page ?? 1);
+
+  const key = sortKeys[sort];
+  const conditions = listConditions(params);
+  const where = and(...conditions);
+  const direction = order === 'asc' ? asc : desc;
+  // Nulls last only where there can be nulls: `desc nulls last` on a not-null column would not match
+  // the indexes' order, and PostgreSQL would sort instead of reading the index.
+  const orderBy = key.nullable
+    ? [sql`${direction(key.column)} nulls last`, direction(tickets.id)]
+    : [direction(key.column), direction(tickets.id)];
+
+  const rows = db
+    .select({ ...listColumns, cursorValue: sql<string | null>`${key.column}::text` })
+    .from(tickets)
+    .innerJoin(listCustomer.user, eq(listCustomer.user.id, tickets.customerId))
+    .leftJoin(listCustomer.membership, listCustomer.membershipIn(tickets.organizationId))
+    .leftJoin(listAssignee.user, eq(listAssignee.user.id, tickets.assigneeId))
+    .leftJoin(listAssignee.membership, listAssignee.membershipIn(tickets.organizationId))
+    .where(cursor ? and(where, afterCursor(key, order, cursor)) : where)
+    .orderBy(...orderBy)
+    // One row more than the page tells whether there is a next one.
+    .limit(keyset ? limit + 1 : limit)
+    .offset(keyset ? 0 : (page - 1) * limit);
+  const [found, total] = await Promise.all([rows, countTickets(db, where, countMode)]);
+
+  const data = found
+    .slice(0, limit)
+    .map(
+      ({
+        cursorValue: _,
+        customerName,
+        customerEmail,
+        customerAvatarUrl,
+        assigneeName,
+        assigneeAvatarUrl,
+        ...ticket
+      }) => ({
+        ...ticket,
+        customer: {
+          id: ticket.customerId,
+          name: customerName,
+          email: customerEmail,
+          avatarUrl: customerAvatarUrl,
+        },
+        assignee: ticket.assigneeId
+          ? { id: ticket.assigneeId, name: assigneeName, avatarUrl: assigneeAvatarUrl }
+          : null,
+      }),
+    );
+  const pagination: TicketPagination = keyset ? { limit } : { page, limit };
+  if (total !== undefined) {
+    pagination.total = Math.min(total, COUNT_CAP);
+    pagination.totalPages = Math.ceil(pagination.total / limit);
+    if (countMode === 'capped') pagination.totalCapped = total > COUNT_CAP;
+    if (countMode === 'exact') pagination.total = total;
+  }
+  if (keyset) {
+    const last = found[limit - 1];
+    pagination.nextCursor =
+      found.length > limit && last
+        ? encodeCursor({ sort, order, value: last.cursorValue, id: last.id })
+        : null;
+  }
+  return { data, pagination };
+}
+
+export type ListedTicket = Awaited<ReturnType<typeof listTickets>>['data'][number];
+
+async function countTickets(db: Queryable, where: SQL | undefined, mode: CountMode) {
+  if (mode === 'none') return undefined;
+  if (mode === 'exact') {
+    const [row] = await db.select({ total: sql<number>`count(*)::int` }).from(tickets).where(where);
+    return row!.total;
+  }
+  // Counting stops one past the cap: "10,000+" costs what 10,001 index entries cost. The cap is written
+  // into the statement so that a generic plan knows how many rows it reads.
+  const [row] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(sql`(select 1 from ${tickets} where ${where} limit ${sql.raw(String(COUNT_CAP + 1))}) as matches`);
+  return row!.total;
+}
+
+/** Search ranks the organisation's newest matches, this many at most: "best first" among recent tickets. */
+export const SEARCH_RANKED_MATCHES = 1_000;
+
+/**
+ * Full-text search: of the organisation's newest `SEARCH_RANKED_MATCHES` live tickets matching the
+ * query, the `limit` most relevant (ts_rank; newest first among equals), highlighted. Bounding the
+ * ranked rows keeps a common word as cheap as a rare one; snippets are built for the returned page only.
+ */
 export async function searchTickets(db: Queryable, organizationId: string, query: string, limit = 20) {
   const tsQuery = sql`websearch_to_tsquery('english', ${query})`;
-  return db
+  // The best plan depends on the words (a rare one reads the GIN index, a common one walks the newest
+  // tickets until enough match): plan each execution of this prepared statement for its own values.
+  const customPlans = db.execute(sql`select set_config('plan_cache_mode', 'force_custom_plan', true)`);
+  const recent = db
     .select({
       id: tickets.id,
       ticketNumber: tickets.ticketNumber,
       title: tickets.title,
+      description: tickets.description,
       status: tickets.status,
       priority: tickets.priority,
       createdAt: tickets.createdAt,
-      rank: sql<number>`ts_rank(${tickets.searchVector}, ${tsQuery})`.as('rank'),
-      snippet: sql<string>`ts_headline('english', ${tickets.title} || ' — ' || ${tickets.description}, ${tsQuery}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5')`,
+      searchVector: tickets.searchVector,
     })
     .from(tickets)
     .where(
@@ -186,8 +367,41 @@ export async function searchTickets(db: Queryable, organizationId: string, query
         sql`${tickets.searchVector} @@ ${tsQuery}`,
       ),
     )
-    .orderBy(sql`rank desc`, desc(tickets.createdAt))
-    .limit(limit);
+    .orderBy(desc(tickets.createdAt), desc(tickets.id))
+    .limit(SEARCH_RANKED_MATCHES)
+    .as('recent');
+  const page = db
+    .select({
+      id: recent.id,
+      ticketNumber: recent.ticketNumber,
+      title: recent.title,
+      description: recent.description,
+      status: recent.status,
+      priority: recent.priority,
+      createdAt: recent.createdAt,
+      rank: sql<number>`ts_rank(${recent.searchVector}, ${tsQuery})`.as('rank'),
+    })
+    .from(recent)
+    .orderBy(sql`rank desc`, desc(recent.createdAt), desc(recent.id))
+    .limit(limit)
+    .as('page');
+  const [, rows] = await Promise.all([
+    customPlans,
+    db
+      .select({
+        id: page.id,
+        ticketNumber: page.ticketNumber,
+        title: page.title,
+        status: page.status,
+        priority: page.priority,
+        createdAt: page.createdAt,
+        rank: page.rank,
+        snippet: sql<string>`ts_headline('english', ${page.title} || ' — ' || ${page.description}, ${tsQuery}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5')`,
+      })
+      .from(page)
+      .orderBy(desc(page.rank), desc(page.createdAt), desc(page.id)),
+  ]);
+  return rows;
 }
 
 export type TicketStats = Record<string, { total: number; byPriority: Record<string, number> }>;
