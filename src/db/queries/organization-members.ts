@@ -68,18 +68,15 @@ export async function personAsKnownBy(db: Queryable, organizationId: string, use
 }
 
 /**
- * A person joined into a query as an organisation knows them: their account (id, address) and that
- * organisation's membership, whose display name is the only name the organisation sees.
+ * A person joined into a query as an organisation knows them: their account (id, address) and, by
+ * `nameIn(organization)`, that organisation's display name for them, the only name it sees. The name is
+ * a correlated lookup on the (user, organisation) unique index: one probe per row returned.
  */
 export function knownPerson(as: string) {
   const user = alias(users, as);
-  const membership = alias(userOrganizations, `${as}_membership`);
   return {
     user,
-    membership,
-    /** Join condition of the membership, in the organisation of `organizationId` (a column or an id). */
-    membershipIn: (organizationId: AnyPgColumn | string) =>
-      and(eq(membership.userId, user.id), eq(membership.organizationId, organizationId)),
-    name: sql<string>`coalesce(${membership.displayName}, split_part(${user.email}, '@', 1))`,
+    nameIn: (organizationId: AnyPgColumn | string) =>
+      sql<string>`coalesce((select ${userOrganizations.displayName} from ${userOrganizations} where ${userOrganizations.userId} = ${user.id} and ${userOrganizations.organizationId} = ${organizationId}), split_part(${user.email}, '@', 1))`,
   };
 }

@@ -16,16 +16,14 @@ function selectTicketWithPeople(db: Queryable, organizationId: string, ticketId:
   return db
     .select({
       ...ticketFields,
-      customerName: customer.name,
+      customerName: customer.nameIn(tickets.organizationId),
       customerEmail: customer.user.email,
-      assigneeName: assignee.name,
+      assigneeName: assignee.nameIn(tickets.organizationId),
       assigneeEmail: assignee.user.email,
     })
     .from(tickets)
     .innerJoin(customer.user, eq(customer.user.id, tickets.customerId))
-    .leftJoin(customer.membership, customer.membershipIn(tickets.organizationId))
     .leftJoin(assignee.user, eq(assignee.user.id, tickets.assigneeId))
-    .leftJoin(assignee.membership, assignee.membershipIn(tickets.organizationId))
     .where(
       and(eq(tickets.id, ticketId), eq(tickets.organizationId, organizationId), isNull(tickets.deletedAt)),
     );
@@ -36,12 +34,11 @@ function selectMessages(db: Queryable, organizationId: string, ticketId: string,
     db
       .select({
         ...getTableColumns(ticketMessages),
-        senderName: sender.name,
+        senderName: sender.nameIn(organizationId),
         senderEmail: sender.user.email,
       })
       .from(ticketMessages)
       .leftJoin(sender.user, eq(sender.user.id, ticketMessages.senderId))
-      .leftJoin(sender.membership, sender.membershipIn(organizationId))
       .where(
         and(
           eq(ticketMessages.ticketId, ticketId),
@@ -85,10 +82,9 @@ export async function findTicketDetail(db: Queryable, organizationId: string, ti
     findTicketWithPeople(db, organizationId, ticketId),
     selectMessages(db, organizationId, ticketId),
     db
-      .select({ ...getTableColumns(ticketActivities), actorName: actor.name })
+      .select({ ...getTableColumns(ticketActivities), actorName: actor.nameIn(organizationId) })
       .from(ticketActivities)
       .leftJoin(actor.user, eq(actor.user.id, ticketActivities.userId))
-      .leftJoin(actor.membership, actor.membershipIn(organizationId))
       .where(eq(ticketActivities.ticketId, ticketId))
       .orderBy(asc(ticketActivities.createdAt), asc(ticketActivities.id)),
   ]);

@@ -220,11 +220,11 @@ const listColumns = {
   resolvedAt: tickets.resolvedAt,
   closedAt: tickets.closedAt,
   customerId: tickets.customerId,
-  customerName: listCustomer.name,
+  customerName: listCustomer.nameIn(tickets.organizationId),
   customerEmail: listCustomer.user.email,
   customerAvatarUrl: listCustomer.user.avatarUrl,
   assigneeId: tickets.assigneeId,
-  assigneeName: listAssignee.name,
+  assigneeName: listAssignee.nameIn(tickets.organizationId),
   assigneeAvatarUrl: listAssignee.user.avatarUrl,
 };
 
@@ -268,9 +268,7 @@ export async function listTickets(db: Queryable, params: ListTicketsParams) {
     .select({ ...listColumns, cursorValue: sql<string | null>`${key.column}::text` })
     .from(tickets)
     .innerJoin(listCustomer.user, eq(listCustomer.user.id, tickets.customerId))
-    .leftJoin(listCustomer.membership, listCustomer.membershipIn(tickets.organizationId))
     .leftJoin(listAssignee.user, eq(listAssignee.user.id, tickets.assigneeId))
-    .leftJoin(listAssignee.membership, listAssignee.membershipIn(tickets.organizationId))
     .where(cursor ? and(where, afterCursor(key, order, cursor)) : where)
     .orderBy(...orderBy)
     // One row more than the page tells whether there is a next one.
