@@ -94,8 +94,8 @@ class PreparingSession extends PostgresJsSession<postgres.Sql, Schema, never> {
  * pipelines them on the transaction's connection), so a read costs three round trips: `begin`, that
  * batch, `commit`. Should the context fail, PostgreSQL refuses everything after it in the transaction,
  * and postgres.js reports the context's error. (Sending `begin` in the same batch would save one more, but
- * needs a reserved connection, and postgres.js's reserved connections crash the process when PostgreSQL
- * restarts mid-transaction: found by the crash run.)
+ * needs a reserved connection outside postgres.js's own transaction handling; the crash run failed once
+ * with that and passes with this.)
  */
 function pipelinedTenantRunner(client: postgres.Sql, db: Database): WithTenant {
   const { dialect, _: relational } = db as unknown as {
