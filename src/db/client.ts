@@ -61,8 +61,8 @@ const TENANT_CONTEXT_SQL =
 
 /** Prepares every statement: PostgreSQL parses and plans it once per connection, and postgres.js no
  * longer describes it before each execution, so statements of one transaction pipeline. */
-class PreparingSession extends PostgresJsSession<postgres.ReservedSql, Schema, never> {
-  override prepareQuery: PostgresJsSession<postgres.ReservedSql, Schema, never>['prepareQuery'] = (
+class PreparingSession extends PostgresJsSession<postgres.Sql, Schema, never> {
+  override prepareQuery: PostgresJsSession<postgres.Sql, Schema, never>['prepareQuery'] = (
     query,
     fields,
     name,
@@ -71,10 +71,12 @@ class PreparingSession extends PostgresJsSession<postgres.ReservedSql, Schema, n
 }
 
 /**
- * PostgreSQL: a reserved connection on which `begin`, the context statement and the first statements
- * of `fn` go out together (postgres.js pipelines them), so a read costs two round trips: that batch
- * and `commit`. Should `begin` or the context fail, PostgreSQL refuses everything after it in the
- * transaction, so nothing of `fn` ever runs outside the tenant's context.
+ * PostgreSQL: the context statement goes out together with the first statements of `fn` (postgres.js
+ * pipelines them on the transaction's connection), so a read costs three round trips: `begin`, that
+ * batch, `commit`. Should the context fail, PostgreSQL refuses everything after it in the transaction,
+ * and postgres.js reports the context's error. (Sending `begin` in the same batch would save one more, but
+ * needs a reserved connection outside postgres.js's own transaction handling; the crash run failed once
+ * with that and passes with this.)
  */
 function pipelinedTenantRunner(client: postgres.Sql, db: Database): WithTenant {
   const { dialect, _: relational } = db as unknown as {
@@ -89,30 +91,18 @@ function pipelinedTenantRunner(client: postgres.Sql, db: Database): WithTenant {
   const options = relational.session.options;
   return async <T>(ctx: TenantContext, fn: (tx: Tx) => Promise<T>): Promise<T> => {
     checkTenant(ctx);
-    const connection = await client.reserve();
-    try {
-      const opened = Promise.all([
-        connection.unsafe('begin'),
-        connection.unsafe(TENANT_CONTEXT_SQL, [ctx.organizationId, ctx.userId ?? ''], { prepare: true }),
-      ]);
-      opened.catch(() => {}); // awaited below; an early failure must not count as unhandled
-      const session = new PreparingSession(connection, dialect, schemaConfig as never, options);
+    return client.begin(async (transaction) => {
+      const context = transaction.unsafe(TENANT_CONTEXT_SQL, [ctx.organizationId, ctx.userId ?? ''], {
+        prepare: true,
+      });
+      // Sends it now, ahead of fn's statements; a failure is reported by begin once fn has settled.
+      context.catch(() => {});
+      const session = new PreparingSession(transaction as never, dialect, schemaConfig as never, options);
       const tx = new PostgresJsTransaction(dialect, session as never, schemaConfig as never) as unknown as Tx;
-      let result: T;
-      try {
-        result = await fn(tx);
-        await opened;
-      } catch (error) {
-        await connection.unsafe('rollback').catch(() => {});
-        // A failed begin or context statement is the cause of whatever failed after it.
-        await opened;
-        throw error;
-      }
-      await connection.unsafe('commit');
+      const result = await fn(tx);
+      await context;
       return result;
-    } finally {
-      connection.release();
-    }
+    }) as Promise<T>;
   };
 }
 

@@ -56,13 +56,17 @@ describe('config', () => {
   it('reads API_TRUST_PROXY as addresses and CIDRs or a hop count, none by default', () => {
     expect(loadConfig({}).api.trustProxy).toBe(false);
     expect(loadConfig({ API_TRUST_PROXY: 'false' }).api.trustProxy).toBe(false);
-    expect(() => loadConfig({ API_TRUST_PROXY: 'TRUE' })).toThrow(/API_TRUST_PROXY \("TRUE"\) is invalid: `true` would trust/);
+    expect(() => loadConfig({ API_TRUST_PROXY: 'TRUE' })).toThrow(
+      /API_TRUST_PROXY \("TRUE"\) is invalid: `true` would trust/,
+    );
     expect(loadConfig({ API_TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
     expect(
       loadConfig({ API_TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,fd00::/8,loopback' }).api.trustProxy,
     ).toEqual(['10.0.0.0/8', '192.168.1.5', 'fd00::/8', 'loopback']);
     for (const bad of ['*', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1,,', 'yes']) {
-      expect(() => loadConfig({ API_TRUST_PROXY: bad }), bad).toThrow(/API_TRUST_PROXY \(".*"\) is invalid: not an address/);
+      expect(() => loadConfig({ API_TRUST_PROXY: bad }), bad).toThrow(
+        /API_TRUST_PROXY \(".*"\) is invalid: not an address/,
+      );
     }
   });
 
