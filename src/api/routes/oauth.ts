@@ -35,6 +35,13 @@ const ProviderParams = Type.Object(
   { additionalProperties: false },
 );
 
+const Param = Type.Optional(Type.String({ maxLength: 2000 }));
+/** What providers send back; Google adds a few of its own (`scope`, `authuser`, …), passed on as they are. */
+const CallbackQuery = Type.Object(
+  { code: Param, state: Param, error: Param, error_description: Param, iss: Param, scope: Param },
+  { additionalProperties: Type.String({ maxLength: 2000 }) },
+);
+
 const OAUTH_STATUS: Record<OAuthError['code'], number> = {
   state_mismatch: 400,
   code_rejected: 400,
@@ -136,7 +143,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
           '`code_rejected`; an address the provider has not verified (for a new link): 403 `email_unverified`.',
         security: [],
         params: ProviderParams,
-        querystring: Type.Record(Type.String(), Type.String({ maxLength: 2000 })),
+        querystring: CallbackQuery,
         response: { 302: Type.Null(), ...errors(400, 403, 404, 502) },
       },
     },
