@@ -35,11 +35,14 @@ const ProviderParams = Type.Object(
   { additionalProperties: false },
 );
 
-const Param = Type.Optional(Type.String({ maxLength: 2000 }));
-/** What providers send back; Google adds a few of its own (`scope`, `authuser`, …), passed on as they are. */
+const param = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
+/**
+ * What providers send back, sized to what they send (a request line stays far below Node's 16 KiB header
+ * limit); Google's extra parameters (`scope`, `iss`, `authuser`, …) are accepted as they come.
+ */
 const CallbackQuery = Type.Object(
-  { code: Param, state: Param, error: Param, error_description: Param, iss: Param, scope: Param },
-  { additionalProperties: Type.String({ maxLength: 2000 }) },
+  { code: param(512), state: param(128), error: param(64), error_description: param(256) },
+  { additionalProperties: Type.String({ maxLength: 1000 }) },
 );
 
 const OAUTH_STATUS: Record<OAuthError['code'], number> = {
