@@ -160,7 +160,7 @@ export async function buildApp(options: ApiOptions) {
   // The person's own account: their session or a token they signed in for, never an organisation's.
   await app.register(async (personal) => {
     personal.addHook('onRequest', authenticatePerson(options.db, sessions));
-    await personal.register(accountRoutes, { db: options.db, ...mail, apiUrl: invitations.apiUrl, sessions });
+    await personal.register(accountRoutes, { db: options.db, ...mail, apiUrl: invitations.apiUrl });
     await personal.register(twoFactorRoutes, { db: options.db });
   });
 

@@ -25,7 +25,7 @@ import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import { sendAccountLink } from '../auth/sign-in.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
-import type { Person, SessionOptions } from '../plugins/auth.js';
+import type { Person } from '../plugins/auth.js';
 import {
   authErrors,
   errors,
@@ -88,7 +88,6 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   mailer: Mailer;
   defaultFrom: string;
   apiUrl: string;
-  sessions: SessionOptions;
 }> = async (app, { db, mailer, defaultFrom, apiUrl }) => {
   const me = async (person: Person) => (await findUser(db.adminDb, person.userId))!;
 
