@@ -52,7 +52,7 @@ export interface IngestOptions {
 
 export interface IngestPipelineDeps {
   db: DatabaseHandle;
-  tickets: Pick<TicketCommands, 'open' | 'customerMessage'>;
+  tickets: Pick<TicketCommands, 'open' | 'customerMessage' | 'isRunning'>;
   storage: Storage;
   limits: ParseLimits;
   /** Addresses we send from besides the mailboxes' own (e.g. MAIL_FROM): mail from them is a loop. */
@@ -75,6 +75,8 @@ const MAX_ORIGINAL_BYTES = 256 * 1024;
 const MAX_HTML_BYTES = 512 * 1024;
 const MAX_DESCRIPTION_BYTES = 64 * 1024;
 const MAX_REFERENCES = 50;
+/** Referenced emails whose derived ticket is looked for in Temporal when no stored message matched. */
+const MAX_PENDING_PROBES = 4;
 const RECENT_LIMIT = 10_000;
 const ADDRESS_CACHE_MS = 60_000;
 
@@ -94,6 +96,9 @@ const formatSize = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 
 const sha256 = (raw: Buffer) => `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+/** A ticket opened by an email has an id derived from it, so every delivery of that email names the same one. */
+const emailTicketId = (organizationId: string, messageKey: string) =>
+  uuidFromName('email-ticket', `${organizationId}:${messageKey}`);
 /** The ledger's integer column; a message can be bigger than that. */
 const sizeColumn = (bytes: number) => Math.min(bytes, 2 ** 31 - 1);
 
@@ -206,6 +211,16 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       found.set(row.messageId!, list);
     }
     return found;
+  }
+
+  /**
+   * A ticket opened moments ago by one of the referenced emails, whose workflow runs but whose rows are not
+   * written yet (the ticket worker is behind) and which this process does not remember (it restarted).
+   */
+  async function pendingTicket(organizationId: string, referenced: string[]): Promise<string | null> {
+    const ids = referenced.slice(0, MAX_PENDING_PROBES).map((id) => emailTicketId(organizationId, id));
+    const running = await Promise.all(ids.map((id) => deps.tickets.isRunning(id)));
+    return ids.find((_, i) => running[i]) ?? null;
   }
 
   async function alreadyIngested(organizationId: string, messageKey: string): Promise<boolean> {
@@ -420,6 +435,15 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       const pending = recalled(organizationId, id);
       return pending ? [{ ticketId: pending, status: 'open' }] : [];
     });
+    if (messageIdMatches.length === 0 && candidates.length > 0) {
+      // The thread's root (first in References) is the email that most likely opened the ticket.
+      const root = email.references[0];
+      const probed = [
+        ...new Set([...inReplyTo, ...(root && root !== messageKey ? [root] : []), ...candidates]),
+      ];
+      const pending = await pendingTicket(organizationId, probed);
+      if (pending) messageIdMatches.push({ ticketId: pending, status: 'open' });
+    }
     let tokenMatch: ThreadMatch | null = null;
     const token = extractTicketToken(email.subject);
     if (token !== null && messageIdMatches.length === 0) {
@@ -462,7 +486,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return openTicket(decision.relatedTicketId ?? null);
 
     async function openTicket(relatedTicketId: string | null): Promise<IngestOutcome> {
-      const ticketId = uuidFromName('email-ticket', `${organizationId}:${messageKey}`);
+      const ticketId = emailTicketId(organizationId, messageKey);
       const description = clean(email.strippedText || email.textBody, MAX_DESCRIPTION_BYTES).text;
       await deps.tickets.open(
         {

@@ -91,6 +91,16 @@ export function createTicketCommands(client: Client, taskQueue: string) {
         .catch(refusal);
     },
 
+    /** Whether the ticket's workflow runs: true as soon as it started, before it has written the ticket row. */
+    async isRunning(ticketId: string): Promise<boolean> {
+      try {
+        return (await handle(ticketId).describe()).status.name === 'RUNNING';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    },
+
     /** The live SLA clocks, or null when the ticket has no running workflow (closed). */
     async slaState(ticketId: string): Promise<TicketSlaState | null> {
       try {

@@ -5,6 +5,8 @@ import { eq, inArray } from 'drizzle-orm';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mailboxes, ticketMessages } from '../../src/db/schema/index.js';
+import { silentLogger } from '../../src/ingest/log.js';
+import { createIngestPipeline } from '../../src/ingest/pipeline.js';
 import { createOrganizationFixture } from '../support/db.js';
 import {
   CORPUS_OUR_ADDRESSES,
@@ -14,6 +16,7 @@ import {
   type IngestHarness,
   type IngestWorkerProcess,
   ledgerOf,
+  messagesOf,
   spawnIngestWorker,
   startIngestHarness,
   ticketsOf,
@@ -206,5 +209,84 @@ describe('ingestion survives failures', () => {
     );
     await h.stopReader(mailbox.id);
     await worker.stop();
+  }, 60_000);
+
+  it('a reply threads onto its ticket after an ingest restart, before the ticket worker wrote the ticket', async () => {
+    const f = await createOrganizationFixture(h.db, 'Restart');
+    const source = { organizationId: f.org.id };
+    // A fresh pipeline is what a restarted ingest process has: no memory of what it opened moments ago.
+    const freshPipeline = () =>
+      createIngestPipeline({
+        db: h.db,
+        tickets: h.tickets.commands,
+        storage: h.storage,
+        limits: INGEST_LIMITS,
+        ourAddresses: CORPUS_OUR_ADDRESSES,
+        log: silentLogger,
+      });
+    const from = `restart-${short()}@customer.test`;
+    const to = 'support@restart.test';
+    const original = `restart-original-${randomUUID()}@customer.test`;
+    const reply = `restart-reply-${randomUUID()}@customer.test`;
+    const second = `restart-second-${randomUUID()}@customer.test`;
+    const stranger = `restart-stranger-${randomUUID()}@customer.test`;
+    // The ticket worker is behind (down here): the original's workflow is started, its rows not written.
+    await h.tickets.stopWorker();
+    try {
+      const opened = await freshPipeline().ingest(
+        Buffer.from(customerEmail({ from, to, messageId: original, subject: 'Printer on fire' })),
+        source,
+      );
+      expect(opened.outcome).toBe('ticket_created');
+      const ticketId = (opened as { ticketId: string }).ticketId;
+      expect(await ticketsOf(h.db, f.org.id)).toHaveLength(0);
+
+      const byInReplyTo = await freshPipeline().ingest(
+        Buffer.from(
+          customerEmail({ from, to, messageId: reply, subject: 'Re: Printer on fire', inReplyTo: original }),
+        ),
+        source,
+      );
+      expect(byInReplyTo).toMatchObject({ outcome: 'message_added', ticketId });
+      // References only, newest first after reversal: the reply (no ticket of its own), then the original.
+      const byReferences = await freshPipeline().ingest(
+        Buffer.from(
+          customerEmail({
+            from,
+            to,
+            messageId: second,
+            subject: 'Re: Printer',
+            references: [original, reply],
+          }),
+        ),
+        source,
+      );
+      expect(byReferences).toMatchObject({ outcome: 'message_added', ticketId });
+      // A reference to mail that opened no ticket is a new conversation.
+      const unrelated = await freshPipeline().ingest(
+        Buffer.from(
+          customerEmail({
+            from,
+            to,
+            messageId: stranger,
+            subject: 'Other',
+            inReplyTo: `${randomUUID()}@x.test`,
+          }),
+        ),
+        source,
+      );
+      expect(unrelated.outcome).toBe('ticket_created');
+    } finally {
+      await h.tickets.startWorker();
+    }
+    await eventually(async () => expect(await ticketsOf(h.db, f.org.id)).toHaveLength(2), 30_000);
+    const [conversation] = (await ticketsOf(h.db, f.org.id)).filter((t) => t.title === 'Printer on fire');
+    // The customer's three emails on the one ticket (beside our acknowledgement).
+    const customers = async () =>
+      (await messagesOf(h.db, conversation!.id))
+        .map((m) => m.emailMessageId)
+        .filter((id) => id?.endsWith('@customer.test'))
+        .sort();
+    await eventually(async () => expect(await customers()).toEqual([original, reply, second].sort()));
   }, 60_000);
 });

@@ -97,7 +97,10 @@ export interface IngestHarness {
 }
 
 /** The ticket side: a ticket worker as in production (sticky cache on) and the SMTP sink it sends to. */
-export type TicketSide = Pick<TicketHarness, 'sink' | 'mailer' | 'commands' | 'taskQueue' | 'close'>;
+export type TicketSide = Pick<
+  TicketHarness,
+  'sink' | 'mailer' | 'commands' | 'taskQueue' | 'startWorker' | 'stopWorker' | 'close'
+>;
 
 export async function startIngestHarness(): Promise<IngestHarness> {
   quietTemporalRuntime();
