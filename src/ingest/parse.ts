@@ -7,7 +7,7 @@ import {
   simpleParser,
 } from 'mailparser';
 import { isForwardSubject, stripQuotedReply } from './quote-strip.js';
-import { sanitizeEmailHtml } from './sanitize.js';
+import { sanitizeEmailHtml, sanitizeEmailText } from './sanitize.js';
 
 export interface ParseLimits {
   /** Attachments larger than this (decoded) are dropped and listed in `rejectedAttachments`. */
@@ -185,7 +185,7 @@ export async function parseInboundEmail(raw: Buffer, limits: ParseLimits): Promi
     problems.add('html conversion failed');
     if (textBody.trim() === '' && typeof mail.html === 'string') textBody = crudeHtmlToText(mail.html);
   }
-  textBody = textBody.replace(/\r\n?/g, '\n');
+  textBody = sanitizeEmailText(textBody.replace(/\r\n?/g, '\n'));
 
   let html: string | null = null;
   if (typeof mail.html === 'string' && mail.html.trim() !== '') {

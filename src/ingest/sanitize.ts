@@ -129,3 +129,34 @@ const OPTIONS: sanitizeHtml.IOptions = {
 export function sanitizeEmailHtml(html: string): string {
   return sanitizeHtml(html, OPTIONS);
 }
+
+// Link targets in text: `[target]` as html-to-text writes an anchor's href, or a bare script-running URL.
+// Browsers ignore ASCII whitespace and control characters inside a scheme, so the bracketed patterns do too;
+// an auto-linker stops at whitespace, so a bare URL is one unbroken token.
+const GAP = '[\\u0000-\\u0020]*';
+const SCRIPT_SCHEMES = ['javascript', 'vbscript', 'livescript', 'data'];
+const spaced = (scheme: string) => [...scheme].join(GAP);
+const BRACKETED_SCRIPT_TARGET = new RegExp(
+  `[ \\t]?\\[${GAP}(?:${SCRIPT_SCHEMES.map(spaced).join('|')})${GAP}:[^\\]\\n]*\\]`,
+  'giu',
+);
+const BRACKETED_TARGET = new RegExp(`[ \\t]?\\[${GAP}([a-z][a-z0-9+.\\-]*)${GAP}:[^\\]\\s]*\\]`, 'giu');
+const BARE_SCRIPT_URL = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:${SCRIPT_SCHEMES.join('|')}):[^\\s\\]<>"']+`,
+  'giu',
+);
+const TEXT_LINK_SCHEMES = new Set(['http', 'https', 'mailto']);
+
+/**
+ * Removes link targets that could run or embed something when a client auto-links the plain text:
+ * bracketed targets (from converted HTML) of any scheme but http, https and mailto, and bare
+ * `javascript:`, `vbscript:` or `data:` URLs anywhere. The words around them stay.
+ */
+export function sanitizeEmailText(text: string): string {
+  return text
+    .replace(BRACKETED_SCRIPT_TARGET, '')
+    .replace(BRACKETED_TARGET, (match, scheme: string) =>
+      TEXT_LINK_SCHEMES.has(scheme.toLowerCase()) ? match : '',
+    )
+    .replace(BARE_SCRIPT_URL, '[link removed]');
+}

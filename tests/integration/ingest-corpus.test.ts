@@ -193,10 +193,16 @@ describe('fixture corpus through the real pipeline', () => {
     expect((await messageOf('07-shift-jis.eml')).content).toContain('配送状況を確認');
     expect((await messageOf('06-iso-8859-1.eml')).content).toContain('beschädigt angekommen');
 
-    const xss = (await messageOf('32-html-xss.eml')).contentHtml!;
+    const xssMessage = await messageOf('32-html-xss.eml');
+    const xss = xssMessage.contentHtml!;
     expect(xss).toContain('href="https://acme.example/help"');
     for (const bad of ['<script', 'onerror', 'javascript:', '<iframe'])
       expect(xss.toLowerCase()).not.toContain(bad);
+    // The plain text an auto-linking client shows keeps the words, never a script URL.
+    for (const text of [xssMessage.content, xssMessage.originalContent ?? '']) {
+      expect(text.toLowerCase()).not.toContain('javascript:');
+    }
+    expect(xssMessage.content).toContain('click here');
 
     const withFiles = await messageOf('05-attachments-pdf-image.eml');
     expect(withFiles.attachments!.map((a) => a.filename)).toEqual([

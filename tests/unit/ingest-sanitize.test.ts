@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeEmailHtml } from '../../src/ingest/sanitize.js';
+import { parseInboundEmail } from '../../src/ingest/parse.js';
+import { sanitizeEmailHtml, sanitizeEmailText } from '../../src/ingest/sanitize.js';
 
 // Markers that must never survive sanitisation, whatever the vector.
 const FORBIDDEN = [
@@ -118,5 +119,63 @@ describe('sanitizeEmailHtml', () => {
 
   it('escapes text so it cannot become markup', () => {
     expect(sanitizeEmailHtml('a &lt;script&gt; b')).toBe('a &lt;script&gt; b');
+  });
+});
+
+/** An HTML-only email: its plain text is converted from the HTML by the parser. */
+const htmlOnlyEmail = (html: string) =>
+  Buffer.from(
+    [
+      'From: Carla <carla@customer.example>',
+      'To: support@acme.example',
+      'Subject: Links',
+      'Date: Tue, 01 Apr 2025 10:00:00 +0000',
+      'Message-ID: <links@customer.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      html,
+      '',
+    ].join('\r\n'),
+  );
+const LIMITS = { maxAttachmentBytes: 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024 };
+const SCRIPT_URL = /javascript|vbscript|data:/i;
+
+describe('plain text of an email', () => {
+  it.each(XSS_VECTORS.filter((v) => /href|src|background/i.test(v)))(
+    'keeps no script URL from %s',
+    async (vector) => {
+      const e = await parseInboundEmail(htmlOnlyEmail(`<p>before</p>${vector}<p>after</p>`), LIMITS);
+      expect(e.textBody).not.toMatch(SCRIPT_URL);
+      expect(e.strippedText).not.toMatch(SCRIPT_URL);
+      expect(e.textBody).toContain('after');
+    },
+  );
+
+  it('keeps the words of a script link and the targets of web and mail links', async () => {
+    const e = await parseInboundEmail(
+      htmlOnlyEmail(
+        '<p><a href="javascript:alert(3)">details</a> <a href="https://acme.example/docs">docs</a> ' +
+          '<a href="mailto:help@acme.example">write</a> <a href="file:///etc/passwd">file</a></p>',
+      ),
+      LIMITS,
+    );
+    expect(e.textBody).toContain('details');
+    expect(e.textBody).toContain('[https://acme.example/docs]');
+    expect(e.textBody).toContain('help@acme.example');
+    expect(e.textBody).toContain('file');
+    expect(e.textBody).not.toMatch(/javascript|file:/i);
+  });
+
+  it('removes bare script URLs from text the customer wrote, and leaves prose alone', () => {
+    expect(sanitizeEmailText('click javascript:alert(document.cookie) now')).toBe('click [link removed] now');
+    expect(sanitizeEmailText('see <vbscript:msgbox(1)>')).toBe('see <[link removed]>');
+    expect(sanitizeEmailText('img data:text/html;base64,PHNjcmlwdD4= here')).toBe('img [link removed] here');
+    expect(sanitizeEmailText('details [java\tscript:alert(1)] end')).toBe('details end');
+    expect(sanitizeEmailText('details [ javascript: alert(1)] end')).toBe('details end');
+    const prose = 'Javascript: the button fails.\nCustomer data: 5 GB lost. [Note: see below] metadata:x';
+    expect(sanitizeEmailText(prose)).toBe(prose);
+    const links = 'docs [https://acme.example/a?b=c] and [mailto:a@b.example]';
+    expect(sanitizeEmailText(links)).toBe(links);
   });
 });
