@@ -4,6 +4,7 @@
 // reply went out once, and every first-response timer fired once (the unanswered tickets' escalations).
 // Own PostgreSQL cluster (data/test/pg-crash), own Temporal dev server, Dovecot and an SMTP sink; worker,
 // ingest and API run as child processes, exactly as `npm run worker|ingest|api` start them.
+import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,7 @@ const ANSWER_MARGIN_MS = 20_000;
 const FIRST_RESPONSE_MINUTES = 1;
 const SEED = Number(process.env.CRASH_SEED ?? 7);
 const DB_NAME = 'insightdesk_crash';
+const LOG_DIR = path.resolve('data/test');
 
 /** mulberry32: small, seedable, good enough to pick moments and victims reproducibly. */
 function seeded(seed: number) {
@@ -153,10 +155,17 @@ beforeAll(async () => {
     API_HOST: '127.0.0.1',
     API_PORT: String(apiPort),
   };
+  // Each process's whole output stays in data/test/crash-<name>.log for reading a failed run.
+  const logFile = (name: string) => {
+    const file = path.join(LOG_DIR, `crash-${name}.log`);
+    rmSync(file, { force: true });
+    return file;
+  };
+  mkdirSync(LOG_DIR, { recursive: true });
   processes = [
-    superviseAppProcess('api', 'src/api/main.ts', env),
-    superviseAppProcess('worker', 'src/worker.ts', env),
-    superviseAppProcess('ingest', 'src/ingest-main.ts', env),
+    superviseAppProcess('api', 'src/api/main.ts', env, { logFile: logFile('api') }),
+    superviseAppProcess('worker', 'src/worker.ts', env, { logFile: logFile('worker') }),
+    superviseAppProcess('ingest', 'src/ingest-main.ts', env, { logFile: logFile('ingest') }),
   ];
   for (const p of processes) p.start();
   await waitUntil(async () => (await fetch(`${apiUrl}/ready`)).status === 200, 120_000, 'API ready');

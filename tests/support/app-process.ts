@@ -2,6 +2,7 @@
 // a minimal supervisor, as systemd's Restart=always would run it: crash runs SIGKILL it and start it again,
 // and every exit nobody asked for is recorded (with the end of its output) and followed by a restart.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,13 +31,14 @@ export interface AppProcess {
 
 /**
  * Supervises `node --import tsx <entry>` with `env` added to this process's environment. An unplanned
- * exit restarts it after `restartDelayMs`.
+ * exit restarts it after `restartDelayMs`. With `logFile`, everything the process prints (every run of it)
+ * is appended there, for reading a failed run afterwards.
  */
 export function superviseAppProcess(
   name: string,
   entry: string,
   env: Record<string, string>,
-  { restartDelayMs = 1_000 } = {},
+  { restartDelayMs = 1_000, logFile }: { restartDelayMs?: number; logFile?: string } = {},
 ): AppProcess {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -45,6 +47,7 @@ export function superviseAppProcess(
   const unplannedExits: UnplannedExit[] = [];
   const keep = (chunk: string) => {
     tail = (tail + chunk).slice(-6_000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
 
   const spawnChild = () => {
