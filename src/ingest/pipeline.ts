@@ -10,6 +10,7 @@ import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
 import { verifiedAddresses } from '../db/queries/mailboxes.js';
 import { ensureMember } from '../db/queries/members.js';
+import { ticketByTokenFromParticipant } from '../db/queries/participants.js';
 import { recordActivity } from '../db/queries/tickets.js';
 import { type Attachment, inboundEmails, mailboxes, ticketMessages, tickets } from '../db/schema/index.js';
 import { TicketCommandError, type TicketCommands } from '../temporal/tickets.js';
@@ -447,17 +448,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     let tokenMatch: ThreadMatch | null = null;
     const token = extractTicketToken(email.subject);
     if (token !== null && messageIdMatches.length === 0) {
-      const [row] = await admin
-        .select({ ticketId: tickets.id, status: tickets.status })
-        .from(tickets)
-        .where(
-          and(
-            eq(tickets.organizationId, organizationId),
-            eq(tickets.ticketNumber, token),
-            isNull(tickets.deletedAt),
-          ),
-        );
-      tokenMatch = row ?? null;
+      tokenMatch = await ticketByTokenFromParticipant(admin, organizationId, token, email.from!.address);
     }
     const decision = decideFromMatches(messageIdMatches, tokenMatch);
 

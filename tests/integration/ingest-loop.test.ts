@@ -212,6 +212,38 @@ describe('email ingestion', () => {
     for (const t of await ticketsOf(h.db, two.f.org.id)) expect(await messagesOf(h.db, t.id)).toHaveLength(2);
   });
 
+  it('accepts the [#N] token only from the ticket’s customer or the organisation’s staff', async () => {
+    const { f, mailbox } = await setup('Token');
+    const customer = `erin-${short()}@customer.test`;
+    await mailbox.append(customerEmail({ from: customer, to: mailbox.address, subject: 'Broken hinge' }));
+    const ticket = await onlyTicket(f.org.id);
+    const tokenMail = async (from: string) => {
+      const messageId = `${randomUUID()}@token.test`;
+      await mailbox.append(
+        customerEmail({
+          from,
+          to: mailbox.address,
+          subject: `Re: [#${ticket.ticketNumber}] Broken hinge`,
+          messageId,
+        }),
+      );
+      await eventually(async () => expect(await ledgerEntry(h.db, f.org.id, messageId)).toBeDefined());
+      return messageId;
+    };
+
+    // A stranger who guesses the number gets a ticket of their own, not a seat in Erin's conversation.
+    const stranger = await tokenMail(`mallory-${short()}@elsewhere.test`);
+    expect((await ledgerEntry(h.db, f.org.id, stranger))?.outcome).toBe('ticket_created');
+    // The customer (whatever the address's case) and a staff member of the organisation thread in.
+    const fromCustomer = await tokenMail(customer.toUpperCase());
+    const fromAgent = await tokenMail(f.agent.email);
+    for (const id of [fromCustomer, fromAgent])
+      expect((await ledgerEntry(h.db, f.org.id, id))?.outcome).toBe('message_added');
+    const onTicket = (await messagesOf(h.db, ticket.id)).map((m) => m.emailMessageId);
+    expect(onTicket).toEqual(expect.arrayContaining([fromCustomer, fromAgent]));
+    expect(onTicket).not.toContain(stranger);
+  });
+
   it('opens a new ticket referring to the old one for a reply to a closed ticket', async () => {
     const { f, mailbox } = await setup();
     const customer = `emil-${short()}@customer.test`;
