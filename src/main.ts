@@ -8,6 +8,7 @@ import { ingestLogger } from './logger.js';
 import { fail, isStopping, onShutdown, runEntryPoint, step } from './process.js';
 import { startIngest } from './temporal/ingest-worker.js';
 import { createTicketWorker } from './temporal/worker.js';
+import { startWebhookDispatcher } from './webhooks/dispatcher.js';
 
 runEntryPoint('insightdesk', async (config, log) => {
   const infra = await openInfrastructure(config, log, 'all-in-one');
@@ -40,6 +41,11 @@ runEntryPoint('insightdesk', async (config, log) => {
       }),
     }),
   );
+  const webhooks = startWebhookDispatcher({
+    db: infra.db,
+    hostPolicy: config.mailboxHosts,
+    log: log.child({ component: 'webhooks' }),
+  });
   const workerDone = worker.run();
   // A worker that stops on its own (a fatal error) stops the process, non-zero.
   for (const done of [workerDone, ingest.done]) {
@@ -58,6 +64,7 @@ runEntryPoint('insightdesk', async (config, log) => {
     await ingest.stop();
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerDone.catch(() => undefined);
+    await webhooks.stop();
   };
 
   const tokenLines = demo.created

@@ -1,6 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
+import { uuidFromName } from '../db/ids.js';
 import { findTicket, recordActivity } from '../db/queries/tickets.js';
+import { queueWebhookEvent } from '../db/queries/webhooks.js';
 import { slaBreaches, tickets } from '../db/schema/index.js';
 import type { SlaEventInput } from '../workflows/contracts.js';
 import { type ActivityDeps, managerAddresses, senderAddress, ticketFacts } from './context.js';
@@ -79,10 +81,20 @@ export function createSlaActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Warns the assignee and the managers once before a deadline. */
+    /** Warns the assignee and the managers (and the `sla.warning` webhooks) once before a deadline. */
     async recordSlaWarning(input: SlaEventInput): Promise<{ outboundId: string | null }> {
       return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
         const deadline = new Date(input.deadline);
+        await queueWebhookEvent(tx, {
+          // One event per ticket, SLA and deadline, however often the activity runs.
+          eventId: uuidFromName('sla-warning', `${input.ticketId}:${input.kind}:${deadline.getTime()}`),
+          type: 'sla.warning',
+          ticketId: input.ticketId,
+          action: 'sla_warning',
+          actorId: null,
+          details: { slaKind: input.kind, slaDeadline: input.deadline },
+          at: new Date(input.detectedAt),
+        });
         const outboundId = await queueSlaMail(
           tx,
           deps,

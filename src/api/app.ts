@@ -40,6 +40,7 @@ import { surveyRoutes } from './routes/surveys.js';
 import { tagRoutes } from './routes/tags.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { ErrorResponse } from './schemas/common.js';
 import { signInLimiters } from './sign-in-limits.js';
 
@@ -189,6 +190,10 @@ export async function buildApp(options: ApiOptions) {
     await authenticated.register(mailboxRoutes, {
       ...deps,
       mailboxHosts: options.mailboxHosts ?? { allowPrivate: false },
+    });
+    await authenticated.register(webhookRoutes, {
+      ...deps,
+      webhookHosts: options.mailboxHosts ?? { allowPrivate: false },
     });
     await authenticated.register(mailboxVerificationRoutes, { ...deps, apiUrl: invitations.apiUrl });
     await authenticated.register(invitationRoutes, { ...deps, invitations });

@@ -14,6 +14,8 @@ import {
   ticketActivities,
   ticketMessages,
   tickets,
+  webhookDeliveries,
+  webhooks,
 } from '../../src/db/schema/index.js';
 import { createOrganizationFixture, type OrganizationFixture, openTestDatabase } from '../support/db.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
@@ -173,6 +175,45 @@ describe('idempotent activities', () => {
     await acts.deliverEmail({ outboundId: a.outboundId!, organizationId: f.org.id });
     await sink.waitFor((m) => m.envelope.to.includes(f.owner.email));
     expect(sink.messages.filter((m) => m.envelope.to.includes(f.owner.email))).toHaveLength(1);
+  });
+
+  it('recordSlaBreach and recordSlaWarning twice: one webhook event each, and none for another organisation', async () => {
+    const f = await createOrganizationFixture(db);
+    const other = await createOrganizationFixture(db);
+    const [hook, otherHook] = await db.adminDb
+      .insert(webhooks)
+      .values(
+        [f, other].map((o) => ({
+          organizationId: o.org.id,
+          url: `https://hooks.example.test/${o.org.id}`,
+          events: ['sla.warning' as const, 'sla.breached' as const],
+          secret: 'whsec_test',
+        })),
+      )
+      .returning();
+    const { input } = await openedTicket(f);
+    const event = {
+      ticketId: input.ticketId,
+      organizationId: f.org.id,
+      kind: 'first_response' as const,
+      deadline: new Date(Date.now() + 60_000).toISOString(),
+      detectedAt: new Date().toISOString(),
+    };
+    for (let i = 0; i < 2; i++) {
+      await acts.recordSlaWarning(event);
+      await acts.recordSlaBreach(event);
+    }
+    const queued = await db.adminDb
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.webhookId, hook!.id));
+    expect(queued.map((d) => d.eventType).sort()).toEqual(['sla.breached', 'sla.warning']);
+    expect(
+      queued.every(
+        (d) => (d.payload as { data: { ticket: { id: string } } }).data.ticket.id === input.ticketId,
+      ),
+    ).toBe(true);
+    expect(await count(webhookDeliveries, eq(webhookDeliveries.webhookId, otherHook!.id))).toBe(0);
   });
 
   it('deliverEmail after a temporary SMTP failure sends exactly once, keeping the reason meanwhile', async () => {

@@ -13,6 +13,7 @@ import {
   sessions,
   slaPolicies,
   tags,
+  webhooks,
 } from '../../src/db/schema/index.js';
 import { as, createApiFixture, documentedOperations, errorOf, useApiHarness } from '../support/api.js';
 
@@ -30,6 +31,7 @@ const validBodies: Record<string, Record<string, unknown>> = {
   'PATCH /sla-policies/{id}': { name: 'Renamed' },
   'PATCH /mailboxes/{id}': { name: 'Renamed' },
   'PATCH /members/{id}': { role: 'agent' },
+  'PATCH /webhooks/{id}': { isActive: false },
 };
 
 describe('another organisation’s ids', () => {
@@ -82,6 +84,15 @@ describe('another organisation’s ids', () => {
         expiresAt: new Date(Date.now() + 3_600_000),
       })
       .returning();
+    const [webhook] = await h.db.adminDb
+      .insert(webhooks)
+      .values({
+        ...org,
+        url: 'https://hooks.example.test/theirs',
+        events: ['ticket.created'],
+        secret: 'whsec_x',
+      })
+      .returning();
     // Any token of theirs: the fixture made one per member.
     const [token] = await h.db.adminDb
       .select()
@@ -119,6 +130,7 @@ describe('another organisation’s ids', () => {
       members: theirs.agent.id,
       tokens: token!.id,
       invitations: invitation!.id,
+      webhooks: webhook!.id,
     };
 
     const withIds = (await documentedOperations(h.app)).filter((o) => o.path.includes('{id}'));

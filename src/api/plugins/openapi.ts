@@ -19,6 +19,7 @@ const API_TAGS = [
   { name: 'categories', description: 'Ticket categories, nested one level (admins write)' },
   { name: 'tags', description: 'The tag vocabulary: names and colours (admins write)' },
   { name: 'saved-filters', description: 'Named ticket-list filters, private or shared' },
+  { name: 'webhooks', description: 'Signed event deliveries to the organisation’s HTTP endpoints' },
   { name: 'attachments', description: 'Files attached to messages' },
   { name: 'subscription', description: 'The organisation’s plan, its limits and this month’s usage' },
   { name: 'organization', description: 'The organisation’s name and settings (admins write)' },

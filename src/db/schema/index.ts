@@ -19,3 +19,4 @@ export * from './subscriptions.js';
 export * from './tags.js';
 export * from './tickets.js';
 export * from './users.js';
+export * from './webhooks.js';
