@@ -21,12 +21,14 @@ import {
   slaPolicies,
   ticketMessages,
   tickets,
+  webhooks,
 } from '../../src/db/schema/index.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/temporal/dev-server.js';
 import { ticketWorkflowId } from '../../src/workflows/ticket.js';
 import { type AppProcess, superviseAppProcess } from '../support/app-process.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
 import { type DovecotServer, startDovecot } from '../support/dovecot.js';
+import { type HttpReceiver, startHttpReceiver } from '../support/http-receiver.js';
 import { bare, customerEmail } from '../support/ingest-harness.js';
 import { createDovecotMailbox } from '../support/ingest-mailbox.js';
 import { getFreePort } from '../support/ports.js';
@@ -95,6 +97,8 @@ let apiUrl: string;
 let token: string;
 let mailbox: { address: string; password: string };
 let processes: AppProcess[] = [];
+/** The organisation's webhook receiver: every ticket.created event must reach it, under one event id. */
+let receiver: HttpReceiver;
 
 const startTemporal = () =>
   startTemporalDevServer({ dataDir: temporalDir, port: temporalPort, sdkFallback: false });
@@ -124,6 +128,13 @@ beforeAll(async () => {
       isDefault: true,
     })),
   );
+  receiver = await startHttpReceiver();
+  await db.adminDb.insert(webhooks).values({
+    organizationId: f.org.id,
+    url: `${receiver.url}/hook`,
+    events: ['ticket.created'],
+    secret: 'whsec_crash',
+  });
   mailbox = { address: 'support@crash.test', password: 'crash-pw' };
   await createDovecotMailbox(db, dovecot, f.org.id, mailbox);
   token = (
@@ -176,6 +187,7 @@ afterAll(async () => {
   await temporal?.stop().catch(() => undefined);
   await db?.close().catch(() => undefined);
   await sink?.stop().catch(() => undefined);
+  await receiver?.close().catch(() => undefined);
   await dovecot?.stop().catch(() => undefined);
   await cluster?.stop().catch(() => undefined);
   for (const dir of [temporalDir, dataDir]) if (dir) await rm(dir, { recursive: true, force: true });
@@ -351,8 +363,18 @@ describe('crash run', () => {
       }
     };
 
+    // The webhook receiver is down (503) for a stretch in the middle of the chaos.
+    const receiverOutage = async () => {
+      await sleep(CHAOS_MS * 0.3);
+      receiver.answer(503);
+      note('webhook receiver down');
+      await sleep(CHAOS_MS * 0.15);
+      receiver.answer(200);
+      note('webhook receiver up');
+    };
+
     const agentRun = agent();
-    await Promise.all([customers(), chaos()]);
+    await Promise.all([customers(), chaos(), receiverOutage()]);
     const chaosEndedAt = Date.now();
 
     // Settling: every email in the ledger, every reply request answered, every outbox row sent and seen by
@@ -439,6 +461,18 @@ describe('crash run', () => {
           )
       : [];
 
+    // Webhooks: each ticket's ticket.created accepted by the receiver, under one event id however often sent.
+    const hookEvents = receiver.requests.map((q) => ({
+      accepted: q.status === 200,
+      ...(JSON.parse(q.body) as { id: string; data: { ticket: { id: string } } }),
+    }));
+    const eventIdsOf = (ticketId: string) =>
+      new Set(hookEvents.filter((e) => e.data.ticket.id === ticketId).map((e) => e.id));
+    const acceptedHooks = hookEvents.filter((e) => e.accepted);
+    const ticketsWithoutEvent = ticketRows.filter(
+      (t) => !acceptedHooks.some((e) => e.data.ticket.id === t.id),
+    );
+
     // SLA: unanswered tickets breach once; tickets answered before their deadline never do.
     const breaches = await db.adminDb
       .select({ ticketId: slaBreaches.ticketId, kind: slaBreaches.kind })
@@ -472,6 +506,7 @@ describe('crash run', () => {
       'answered in time / breached anyway': `${inTime.length} / ${inTime.filter((t) => breachesOf(t.id) > 0).length}`,
       'first-response timers still pending when the chaos ended': pendingAtChaosEnd,
       'escalations queued / delivered / resent same Message-ID': `${escalations.queued} / ${escalations.delivered} / ${escalations.resent}`,
+      'webhook events accepted / sent again with the same id / refused during the outage': `${new Set(acceptedHooks.map((e) => e.id)).size} / ${acceptedHooks.length - new Set(acceptedHooks.map((e) => e.id)).size} / ${hookEvents.length - acceptedHooks.length}`,
       'worker kills / ingest kills': `${counts.workerKills} / ${counts.ingestKills}`,
       'PostgreSQL restarts / Temporal restarts': `${counts.postgresRestarts} / ${counts.temporalRestarts}`,
       'unplanned process exits (restarted)': unplanned,
@@ -513,6 +548,9 @@ describe('crash run', () => {
       expect(breachesOf(t.id)).toBe(0);
       expect(escalationsOf(t.id)).toHaveLength(0);
     }
+    // Every ticket's creation reached the webhook, and only ever under one event id.
+    expect(ticketsWithoutEvent.map((t) => t.id)).toEqual([]);
+    for (const t of ticketRows) expect(eventIdsOf(t.id).size).toBe(1);
     // Late answers may or may not have beaten the timer, but never breach twice.
     for (const t of ticketRows) expect(breachesOf(t.id)).toBeLessThanOrEqual(1);
   });
@@ -580,5 +618,11 @@ async function unsettled(emails: number, replies: Map<string, Reply>, replyTasks
   if (outbox.some((o) => o.status === 'pending')) return 'outbox';
   const delivered = new Set(sink.messages.map((m) => bare(m.messageId)));
   if (outbox.some((o) => !delivered.has(o.messageId))) return 'deliveries';
+  const hooked = new Set(
+    receiver.requests
+      .filter((q) => q.status === 200)
+      .map((q) => (JSON.parse(q.body) as { data: { ticket: { id: string } } }).data.ticket.id),
+  );
+  if (ticketRows.some((t) => !hooked.has(t.id))) return 'webhooks';
   return '';
 }
