@@ -182,19 +182,15 @@ export async function buildApp(options: ApiOptions) {
       memberRoutes,
       tokenRoutes,
       auditLogRoutes,
-      organizationRoutes,
       subscriptionRoutes,
     ]) {
       await authenticated.register(routes, deps);
     }
-    await authenticated.register(mailboxRoutes, {
-      ...deps,
-      mailboxHosts: options.mailboxHosts ?? { allowPrivate: false },
-    });
-    await authenticated.register(webhookRoutes, {
-      ...deps,
-      webhookHosts: options.mailboxHosts ?? { allowPrivate: false },
-    });
+    // The hosts the server may connect to for a tenant: mailboxes, webhooks and Slack alike.
+    const outboundHosts = options.mailboxHosts ?? { allowPrivate: false };
+    await authenticated.register(mailboxRoutes, { ...deps, mailboxHosts: outboundHosts });
+    await authenticated.register(organizationRoutes, { outboundHosts });
+    await authenticated.register(webhookRoutes, { ...deps, webhookHosts: outboundHosts });
     await authenticated.register(mailboxVerificationRoutes, { ...deps, apiUrl: invitations.apiUrl });
     await authenticated.register(invitationRoutes, { ...deps, invitations });
   });

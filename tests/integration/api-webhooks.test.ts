@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { organizations, webhookDeliveries } from '../../src/db/schema/index.js';
+import { webhookDeliveries } from '../../src/db/schema/index.js';
 import { startWebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { type ApiFixture, as, createApiFixture, errorOf, useApiHarness } from '../support/api.js';
@@ -213,10 +213,19 @@ describe('/webhooks', () => {
     const hooks = await receiver();
     const slack = await receiver();
     const hook = await addWebhook(f, `${hooks.url}/hook`, ['sla.breached']);
-    await h.db.adminDb
-      .update(organizations)
-      .set({ settings: { notifications: { slackWebhookUrl: `${slack.url}/services/T/B/x` } } })
-      .where(eq(organizations.id, f.org.id));
+    const slackUrl = `${slack.url}/services/T/B/x`;
+    const set = await as(h.app, f.tokens.admin).patch('/organization', { slackWebhookUrl: slackUrl });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().settings.slackWebhookUrl).toBe(slackUrl);
+    // The private-network rule holds for Slack too; agents cannot set it.
+    const strict = await h.buildApp({ mailboxHosts: { allowPrivate: false } });
+    const hidden = await as(strict, f.tokens.admin).patch('/organization', {
+      slackWebhookUrl: 'http://169.254.169.254/latest',
+    });
+    expect(hidden.statusCode).toBe(422);
+    expect(
+      (await as(h.app, f.tokens.agent).patch('/organization', { slackWebhookUrl: null })).statusCode,
+    ).toBe(403);
     const ping = await as(h.app, f.tokens.admin).post(`/webhooks/${hook.id}/test`);
     expect(ping.statusCode).toBe(202);
     const ticket = await openTicket(f, 'Server room flooded');
@@ -230,5 +239,16 @@ describe('/webhooks', () => {
       text: `New ticket #${ticket.ticketNumber} Server room flooded`,
     });
     expect(slack.requests[0]!.headers[SIGNATURE_HEADER]).toBeUndefined();
+    // Turned off: the next ticket goes to Slack no more.
+    const off = await as(h.app, f.tokens.admin).patch('/organization', { slackWebhookUrl: null });
+    expect(off.json().settings.slackWebhookUrl).toBeNull();
+    const later = await openTicket(f, 'Quiet one');
+    const queued = await h.db.adminDb
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.url, slackUrl));
+    expect(
+      queued.map((d) => (d.payload as { data: { ticket: { id: string } } }).data.ticket.id),
+    ).not.toContain(later.id);
   });
 });

@@ -4,8 +4,10 @@ import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
 import { type OrganizationSettings, organizations } from '../../db/schema/index.js';
+import type { HostPolicy } from '../../net/host-policy.js';
 import { BusinessHoursError, parseBusinessHours, WEEKDAYS } from '../../workflows/sla-calendar.js';
 import { invalidInput, notFound } from '../errors.js';
+import { refuseHiddenUrl } from '../outbound-urls.js';
 import { authErrors, errors, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Interval = Type.Object(
@@ -51,6 +53,13 @@ const Settings = {
     description:
       'Staff must sign in with a second factor: without one they are refused (403 two_factor_required)',
   }),
+  slackWebhookUrl: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'A Slack incoming-webhook URL that gets new tickets and SLA breaches; null: off',
+    }),
+  ),
 };
 
 const OrganizationView = Type.Object({
@@ -65,6 +74,7 @@ const OrganizationView = Type.Object({
     satisfactionSurvey: Nullable(Type.Object({ delayMinutes: Type.Integer() })),
     escalationEmails: Type.Array(Type.String()),
     requireTwoFactor: Type.Boolean(),
+    slackWebhookUrl: Nullable(Type.String()),
   }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -94,6 +104,7 @@ function organizationView(org: Organization) {
       satisfactionSurvey: s.satisfactionSurvey ?? null,
       escalationEmails: s.notifications?.escalationEmails ?? [],
       requireTwoFactor: s.requireTwoFactor ?? false,
+      slackWebhookUrl: s.notifications?.slackWebhookUrl ?? null,
     },
     createdAt: org.createdAt,
     updatedAt: org.updatedAt,
@@ -118,7 +129,10 @@ async function findOrganization(tx: Tx, organizationId: string) {
 }
 
 /** The organisation's own row: every member reads it, admins and owners change its name and settings. */
-export const organizationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: HostPolicy }> = async (
+  app,
+  { outboundHosts },
+) => {
   app.get(
     '/organization',
     {
@@ -150,7 +164,8 @@ export const organizationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { organizationId, userId } = request.principal;
-      const { name, escalationEmails, ...changes } = request.body;
+      const { name, escalationEmails, slackWebhookUrl, ...changes } = request.body;
+      if (slackWebhookUrl) await refuseHiddenUrl(outboundHosts, slackWebhookUrl, 'body.slackWebhookUrl');
       const businessHours =
         changes.businessHours === undefined || changes.businessHours === null
           ? changes.businessHours
@@ -176,6 +191,11 @@ export const organizationRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ...settings.notifications,
             escalationEmails: escalationEmails.map((e) => e.toLowerCase()),
           };
+        if (slackWebhookUrl !== undefined) {
+          const { slackWebhookUrl: _old, ...notifications } = settings.notifications ?? {};
+          settings.notifications =
+            slackWebhookUrl === null ? notifications : { ...notifications, slackWebhookUrl };
+        }
         const [after] = await tx
           .update(organizations)
           .set({ ...(name === undefined ? {} : { name }), settings, updatedAt: new Date() })

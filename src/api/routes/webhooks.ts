@@ -10,10 +10,11 @@ import {
   webhookDeliveryLog,
 } from '../../db/queries/webhooks.js';
 import { WEBHOOK_EVENTS, type Webhook, webhookDeliveries, webhooks } from '../../db/schema/index.js';
-import { allowedAddresses, type HostPolicy, HostRefusedError } from '../../net/host-policy.js';
+import type { HostPolicy } from '../../net/host-policy.js';
 import { newWebhookSecret } from '../../webhooks/signature.js';
 import type { ApiDeps } from '../app.js';
-import { notFound, unprocessable } from '../errors.js';
+import { notFound } from '../errors.js';
+import { refuseHiddenUrl } from '../outbound-urls.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Url = Type.String({
@@ -76,32 +77,6 @@ const DeliveryQuery = Type.Object(
 const view = ({ secret: _secret, organizationId: _org, ...row }: Webhook) => row;
 const adminOnly = { minimumRole: 'admin' as const };
 
-/** The server posts to this URL for the tenant: the mailbox hosts' private-network rule applies. */
-async function refuseHiddenUrl(policy: HostPolicy, raw: string) {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw unprocessable('url: not a URL', [{ field: 'body.url', message: 'is not a URL' }]);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw unprocessable('url: must be http or https', [
-      { field: 'body.url', message: 'must be http or https' },
-    ]);
-  }
-  if (url.username || url.password) {
-    throw unprocessable('url: must not carry credentials', [
-      { field: 'body.url', message: 'must not carry credentials' },
-    ]);
-  }
-  try {
-    await allowedAddresses(url.hostname, policy);
-  } catch (error) {
-    if (!(error instanceof HostRefusedError)) throw error;
-    throw unprocessable(`url: ${error.message}`, [{ field: 'body.url', message: error.message }]);
-  }
-}
-
 /** Organisation webhooks (admins and owners): signed JSON deliveries of ticket, message and SLA events. */
 export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: HostPolicy }> = async (
   app,
@@ -141,7 +116,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: 
     },
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
-      await refuseHiddenUrl(webhookHosts, request.body.url);
+      await refuseHiddenUrl(webhookHosts, request.body.url, 'body.url');
       const created = await request.inTenant(async (tx) => {
         const [row] = await tx
           .insert(webhooks)
@@ -176,7 +151,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: 
     },
     async (request) => {
       const { organizationId, userId } = request.principal;
-      if (request.body.url !== undefined) await refuseHiddenUrl(webhookHosts, request.body.url);
+      if (request.body.url !== undefined) await refuseHiddenUrl(webhookHosts, request.body.url, 'body.url');
       return request.inTenant(async (tx) => {
         const before = await findWebhook(tx, organizationId, request.params.id);
         if (!before) throw notFound('webhook');
