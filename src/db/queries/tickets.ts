@@ -91,6 +91,8 @@ export interface ListTicketsParams {
   assigneeId?: string;
   unassigned?: boolean;
   customerId?: string;
+  /** Tickets whose conversation came in through this mailbox. */
+  mailboxId?: string;
   tag?: string;
   /** Tickets of this category or of one of its subcategories. */
   categoryId?: string;
@@ -180,6 +182,7 @@ function listConditions(p: ListTicketsParams): SQL[] {
   if (p.assigneeId) conditions.push(eq(tickets.assigneeId, p.assigneeId));
   if (p.unassigned) conditions.push(isNull(tickets.assigneeId));
   if (p.customerId) conditions.push(eq(tickets.customerId, p.customerId));
+  if (p.mailboxId) conditions.push(eq(tickets.mailboxId, p.mailboxId));
   if (p.tag) conditions.push(sql`${tickets.tags} @> array[${p.tag}]::text[]`);
   if (p.categoryId) {
     conditions.push(
