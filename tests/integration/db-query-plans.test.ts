@@ -127,8 +127,9 @@ describe('query plans on 100k tickets', () => {
     expect(plans.length).toBeGreaterThan(0);
     for (const plan of plans) {
       expect(plan).not.toMatch(/Seq Scan on tickets/);
-      // Never every ticket of the organisation: no index condition on the organisation alone.
-      expect(plan).not.toMatch(/Index Cond: \(organization_id = [^)]+\)\n/);
+      // Never every ticket of the organisation: no index condition on the organisation alone (a
+      // correlated one, `= t.organization_id`, is the per-row lookup of a person's name).
+      expect(plan).not.toMatch(/Index Cond: \(organization_id = (?!\w+\.organization_id)[^)]+\)\n/);
       const isCount = /^(force_\w+)\nAggregate/.test(plan);
       if (!isCount) expect(plan).toMatch(index);
     }
