@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type Queryable, runStatement } from '../client.js';
 import {
   type ActivityAction,
@@ -340,64 +340,24 @@ export const SEARCH_RANKED_MATCHES = 1_000;
  * ranked rows keeps a common word as cheap as a rare one; snippets are built for the returned page only.
  */
 export async function searchTickets(db: Queryable, organizationId: string, query: string, limit = 20) {
-  const tsQuery = sql`websearch_to_tsquery('english', ${query})`;
   // The best plan depends on the words (a rare one reads the GIN index, a common one walks the newest
   // tickets until enough match): plan each execution of this prepared statement for its own values.
-  const customPlans = db.execute(sql`select set_config('plan_cache_mode', 'force_custom_plan', true)`);
-  const recent = db
-    .select({
-      id: tickets.id,
-      ticketNumber: tickets.ticketNumber,
-      title: tickets.title,
-      description: tickets.description,
-      status: tickets.status,
-      priority: tickets.priority,
-      createdAt: tickets.createdAt,
-      searchVector: tickets.searchVector,
-    })
-    .from(tickets)
-    .where(
-      and(
-        eq(tickets.organizationId, organizationId),
-        isNull(tickets.deletedAt),
-        sql`${tickets.searchVector} @@ ${tsQuery}`,
-      ),
-    )
-    .orderBy(desc(tickets.createdAt), desc(tickets.id))
-    .limit(SEARCH_RANKED_MATCHES)
-    .as('recent');
-  const page = db
-    .select({
-      id: recent.id,
-      ticketNumber: recent.ticketNumber,
-      title: recent.title,
-      description: recent.description,
-      status: recent.status,
-      priority: recent.priority,
-      createdAt: recent.createdAt,
-      rank: sql<number>`ts_rank(${recent.searchVector}, ${tsQuery})`.as('rank'),
-    })
-    .from(recent)
-    .orderBy(sql`rank desc`, desc(recent.createdAt), desc(recent.id))
-    .limit(limit)
-    .as('page');
-  const [, rows] = await Promise.all([
-    customPlans,
-    db
-      .select({
-        id: page.id,
-        ticketNumber: page.ticketNumber,
-        title: page.title,
-        status: page.status,
-        priority: page.priority,
-        createdAt: page.createdAt,
-        rank: page.rank,
-        snippet: sql<string>`ts_headline('english', ${page.title} || ' — ' || ${page.description}, ${tsQuery}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5')`,
-      })
-      .from(page)
-      .orderBy(desc(page.rank), desc(page.createdAt), desc(page.id)),
-  ]);
-  return rows;
+  const customPlans = runStatement(db, "select set_config('plan_cache_mode', 'force_custom_plan', true)", []);
+  const words = "websearch_to_tsquery('english', $2)";
+  const recent = `select t.id, t.ticket_number, t.title, t.description, t.status, t.priority, t.created_at, t.search_vector from "tickets" t where t.organization_id = $1 and t.deleted_at is null and t.search_vector @@ ${words} order by t.created_at desc, t.id desc limit ${SEARCH_RANKED_MATCHES}`;
+  const page = `select id, ticket_number, title, description, status, priority, created_at, ts_rank(search_vector, ${words}) as rank from (${recent}) as recent order by rank desc, created_at desc, id desc limit $3`;
+  const text = `select id, ticket_number, title, status, priority, created_at, rank, ts_headline('english', title || ' — ' || description, ${words}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5') from (${page}) as page order by rank desc, created_at desc, id desc`;
+  const [, rows] = await Promise.all([customPlans, runStatement(db, text, [organizationId, query, limit])]);
+  return rows.map(([id, ticketNumber, title, status, priority, createdAt, rank, snippet]) => ({
+    id: id as string,
+    ticketNumber: ticketNumber as number,
+    title: title as string,
+    status: status as TicketStatus,
+    priority: priority as TicketPriority,
+    createdAt: instant(createdAt)!,
+    rank: rank as number,
+    snippet: snippet as string,
+  }));
 }
 
 export type TicketStats = Record<string, { total: number; byPriority: Record<string, number> }>;
