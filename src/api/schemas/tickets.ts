@@ -188,7 +188,12 @@ export const MessageView = Type.Object({
   createdAt: Timestamp,
 });
 
-export function messageView(m: MessageWithSender) {
+export function messageView(
+  m: Pick<
+    MessageWithSender,
+    'id' | 'type' | 'sender' | 'content' | 'contentHtml' | 'attachments' | 'createdAt'
+  >,
+) {
   return {
     id: m.id,
     type: m.type,

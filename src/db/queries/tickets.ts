@@ -204,26 +204,24 @@ function listConditions(p: ListTicketsParams, params: Params): string {
   return conditions.join(' and ');
 }
 
-/** The organisation's display name for a person joined as `alias`, else the address's local part. */
-const knownName = (alias: string) =>
-  `coalesce((select m.display_name from user_organizations m where m.user_id = ${alias}.id and m.organization_id = t.organization_id), split_part(${alias}.email, '@', 1))`;
-
-// What the inbox shows of a ticket: no description, no search document. The order is the row's.
-const LIST_COLUMNS = [
-  't.id, t.ticket_number, t.title, t.status, t.priority, t.channel, t.tags, t.category_id, t.sla_deadline',
-  't.sla_breached, t.first_response_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at',
-  `t.customer_id, ${knownName('c')}, c.email, c.avatar_url`,
-  `t.assignee_id, ${knownName('a')}, a.avatar_url`,
-].join(', ');
+/**
+ * The organisation's display name for a person joined as `alias` (never the account's own name), else
+ * the address's local part: `knownPerson` of organization-members.ts, for hand-written statements.
+ */
+export const knownName = (alias: string, organization = 't.organization_id') =>
+  `coalesce((select uo.display_name from user_organizations uo where uo.user_id = ${alias}.id and uo.organization_id = ${organization}), split_part(${alias}.email, '@', 1))`;
 
 /** timestamptz as drizzle's client returns it (text) to the Date the API serialises. */
-const instant = (value: unknown) => (value === null ? null : new Date(value as string));
+export const instant = (value: unknown) => (value === null ? null : new Date(value as string));
 
-function listedTicket(row: unknown[]) {
+/** The ticket's own columns the hand-written reads select first, in `ticketFromRow`'s order. */
+export const TICKET_COLUMNS =
+  't.id, t.ticket_number, t.title, t.status, t.priority, t.channel, t.tags, t.category_id, t.sla_deadline, t.sla_breached, t.first_response_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at';
+export const TICKET_COLUMN_COUNT = 15;
+
+export function ticketFromRow(row: unknown[]) {
   const [id, ticketNumber, title, status, priority, channel, tags, categoryId, slaDeadline] = row;
   const [slaBreached, firstResponseAt, createdAt, updatedAt, resolvedAt, closedAt] = row.slice(9, 15);
-  const [customerId, customerName, customerEmail, customerAvatarUrl] = row.slice(15, 19);
-  const [assigneeId, assigneeName, assigneeAvatarUrl] = row.slice(19, 22);
   return {
     id: id as string,
     ticketNumber: ticketNumber as number,
@@ -240,6 +238,24 @@ function listedTicket(row: unknown[]) {
     updatedAt: instant(updatedAt)!,
     resolvedAt: instant(resolvedAt),
     closedAt: instant(closedAt),
+  };
+}
+
+// What the inbox shows of a ticket: no description, no search document; then its people.
+const LIST_COLUMNS = `${TICKET_COLUMNS}, t.customer_id, ${knownName('c')}, c.email, c.avatar_url, t.assignee_id, ${knownName('a')}, a.avatar_url`;
+
+function listedTicket(row: unknown[]) {
+  const [
+    customerId,
+    customerName,
+    customerEmail,
+    customerAvatarUrl,
+    assigneeId,
+    assigneeName,
+    assigneeAvatarUrl,
+  ] = row.slice(TICKET_COLUMN_COUNT);
+  return {
+    ...ticketFromRow(row),
     customerId: customerId as string,
     customer: {
       id: customerId as string,
