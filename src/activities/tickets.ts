@@ -88,6 +88,8 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             channel: input.channel,
             tags: input.tags ?? [],
             assigneeId: input.assigneeId ?? null,
+            // The mailbox the conversation came in through: the inbox filters by it.
+            mailboxId: input.inbound?.mailboxId ?? null,
             createdById: input.createdById ?? input.customerId,
             ...(input.createdAt ? { createdAt: new Date(input.createdAt) } : {}),
           });

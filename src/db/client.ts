@@ -16,6 +16,12 @@ export type Queryable = Database | Tx;
 export interface TenantContext {
   organizationId: string;
   userId?: string | null;
+  /**
+   * The SHA-256 of the bearer token the caller's principal came from, when it came from the API's cache:
+   * the context statement checks the token again (migration 0023), and the transaction fails with
+   * `CredentialRefusedError` before running anything if it no longer grants staff access.
+   */
+  apiTokenHash?: string;
 }
 
 export type WithTenant = <T>(ctx: TenantContext, fn: (tx: Tx) => Promise<T>) => Promise<T>;
@@ -48,16 +54,29 @@ export class InvalidTenantError extends Error {
   override name = 'InvalidTenantError';
 }
 
+/** The bearer token checked in the tenant context no longer grants access (revoked, expired, removed…). */
+export class CredentialRefusedError extends Error {
+  override name = 'CredentialRefusedError';
+}
+
+// invalid_authorization_specification, raised by check_api_token.
+const CREDENTIAL_REFUSED = '28000';
+
 function checkTenant(ctx: TenantContext) {
   // A malformed id would make every policy's uuid cast fail; refuse it before touching the database.
   if (!UUID.test(ctx.organizationId)) throw new InvalidTenantError('organizationId must be a uuid');
   if (ctx.userId != null && !UUID.test(ctx.userId)) throw new InvalidTenantError('userId must be a uuid');
+  if (ctx.apiTokenHash !== undefined && ctx.userId == null)
+    throw new InvalidTenantError('a token is checked for its user');
 }
 
 // One statement sets the whole context. set_config(..., true) is SET LOCAL: it dies with the
 // transaction, never leaking to the next request that borrows this pooled connection.
 const TENANT_CONTEXT_SQL =
   "select set_config('app.current_org_id', $1, true), set_config('app.current_user_id', $2, true), set_config('role', 'app_user', true)";
+// The same, checking a cached bearer token first (while still the owner: api_tokens is not app_user's).
+const TENANT_CONTEXT_WITH_TOKEN_SQL =
+  "select check_api_token($3, $1::text::uuid, $2::text::uuid), set_config('app.current_org_id', $1, true), set_config('app.current_user_id', $2, true), set_config('role', 'app_user', true)";
 
 /** Prepares every statement: PostgreSQL parses and plans it once per connection, and postgres.js no
  * longer describes it before each execution, so statements of one transaction pipeline. */
@@ -91,19 +110,43 @@ function pipelinedTenantRunner(client: postgres.Sql, db: Database): WithTenant {
   const options = relational.session.options;
   return async <T>(ctx: TenantContext, fn: (tx: Tx) => Promise<T>): Promise<T> => {
     checkTenant(ctx);
-    return client.begin(async (transaction) => {
-      const context = transaction.unsafe(TENANT_CONTEXT_SQL, [ctx.organizationId, ctx.userId ?? ''], {
-        prepare: true,
-      });
+    const [statement, parameters] =
+      ctx.apiTokenHash === undefined
+        ? [TENANT_CONTEXT_SQL, [ctx.organizationId, ctx.userId ?? '']]
+        : [TENANT_CONTEXT_WITH_TOKEN_SQL, [ctx.organizationId, ctx.userId!, ctx.apiTokenHash]];
+    const run = client.begin(async (transaction) => {
+      const context = transaction.unsafe(statement, parameters, { prepare: true });
       // Sends it now, ahead of fn's statements; a failure is reported by begin once fn has settled.
       context.catch(() => {});
       const session = new PreparingSession(transaction as never, dialect, schemaConfig as never, options);
       const tx = new PostgresJsTransaction(dialect, session as never, schemaConfig as never) as unknown as Tx;
-      const result = await fn(tx);
+      // Once the context fails, fn's statements fail as "transaction aborted" (wrapped by drizzle, so
+      // postgres.js cannot tell): report the context's own error instead.
+      const result = await fn(tx).catch(async (error) => {
+        await context;
+        throw error;
+      });
       await context;
       return result;
     }) as Promise<T>;
+    return run.catch((error) => {
+      if ((error as { code?: string }).code === CREDENTIAL_REFUSED)
+        throw new CredentialRefusedError(error.message);
+      throw error;
+    });
   };
+}
+
+/**
+ * Runs a hand-written statement, prepared, on a transaction or the database; rows come back as arrays in
+ * the select list's order. For hot reads whose SQL costs more to build with drizzle than to run.
+ * Parameters are strings, numbers, booleans or null (dates as ISO strings: drizzle's client passes
+ * timestamps through as text both ways).
+ */
+export function runStatement(db: Queryable, text: string, params: (string | number | boolean | null)[]) {
+  const { session } = db as unknown as { session: { client: postgres.Sql; logger: Logger } };
+  session.logger.logQuery(text, params);
+  return session.client.unsafe<unknown[][]>(text, params, { prepare: true }).values();
 }
 
 function serviceRunner(db: Database) {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/api/auth/passwords.js';
-import { apiTokens, userOrganizations, users } from '../../src/db/schema/index.js';
+import { apiTokens, organizations, tickets, userOrganizations, users } from '../../src/db/schema/index.js';
 import {
   as,
   createApiFixture,
@@ -104,6 +104,89 @@ describe('bearer tokens', () => {
     expect((await as(h.app, token).get('/tickets')).statusCode).toBe(200);
     await h.db.adminDb.delete(userOrganizations).where(eq(userOrganizations.userId, f.admin.id));
     expect((await as(h.app, token).get('/tickets')).statusCode).toBe(401);
+  });
+
+  it('refuses a token on the ticket reads at the first request after it stops granting access', async () => {
+    // The read routes keep a token's principal in memory; each change below is made in the database
+    // directly (another API process, the CLI), and must still take effect at the next request.
+    const changes: [string, (f: Awaited<ReturnType<typeof createApiFixture>>) => Promise<unknown>, number][] =
+      [
+        [
+          'revoked',
+          (f) =>
+            h.db.adminDb
+              .update(apiTokens)
+              .set({ revokedAt: new Date() })
+              .where(eq(apiTokens.userId, f.agent.id)),
+          401,
+        ],
+        [
+          'expired',
+          (f) =>
+            h.db.adminDb
+              .update(apiTokens)
+              .set({ expiresAt: new Date(Date.now() - 1000) })
+              .where(eq(apiTokens.userId, f.agent.id)),
+          401,
+        ],
+        [
+          'person deactivated',
+          (f) => h.db.adminDb.update(users).set({ isActive: false }).where(eq(users.id, f.agent.id)),
+          401,
+        ],
+        [
+          'organisation deactivated',
+          (f) =>
+            h.db.adminDb.update(organizations).set({ isActive: false }).where(eq(organizations.id, f.org.id)),
+          401,
+        ],
+        [
+          'membership removed',
+          (f) => h.db.adminDb.delete(userOrganizations).where(eq(userOrganizations.userId, f.agent.id)),
+          401,
+        ],
+        [
+          'made a customer',
+          (f) =>
+            h.db.adminDb
+              .update(userOrganizations)
+              .set({ role: 'customer' })
+              .where(eq(userOrganizations.userId, f.agent.id)),
+          403,
+        ],
+      ];
+    for (const [change, apply, status] of changes) {
+      const f = await createApiFixture(h.db);
+      const [ticket] = await h.db.adminDb
+        .insert(tickets)
+        .values({
+          organizationId: f.org.id,
+          customerId: f.customer.id,
+          ticketNumber: 1,
+          title: 'Secret plans',
+          description: 'Only for staff',
+        })
+        .returning();
+      const reads = [
+        '/tickets',
+        '/tickets?status=open&cursor=',
+        '/tickets/search?q=secret',
+        `/tickets/${ticket!.id}`,
+      ];
+      for (const url of reads) {
+        const response = await as(h.app, f.tokens.agent).get(url);
+        expect(response.statusCode, `${url} before: ${response.body}`).toBe(200);
+        expect(response.body).toContain('Secret plans');
+      }
+      await apply(f);
+      for (const url of reads) {
+        const response = await as(h.app, f.tokens.agent).get(url);
+        expect(response.statusCode, `${url} once ${change}`).toBe(status);
+        expect(response.body).not.toContain('Secret plans');
+        if (status === 401)
+          expect(errorOf(response).message).toBe('the bearer token is invalid, expired or revoked');
+      }
+    }
   });
 
   it('records when a token was last used', async () => {

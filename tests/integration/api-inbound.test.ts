@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp } from '../support/api.js';
+import { as, buildTestApp, tokenFor } from '../support/api.js';
 import { createOrganizationFixture } from '../support/db.js';
 import {
   customerEmail,
@@ -52,6 +52,35 @@ describe('POST /inbound', () => {
     await eventually(async () =>
       expect((await ticketsOf(h.db, f.org.id)).map((t) => t.title)).toEqual(['Webhook ticket']),
     );
+    const [ticket] = await ticketsOf(h.db, f.org.id);
+    expect(ticket!.mailboxId).toBe(mailbox.id);
+  });
+
+  it('files tickets under the mailbox they came in through, for the inbox filter', async () => {
+    const f = await createOrganizationFixture(h.db);
+    const [sales, support] = [await h.createMailbox(f.org.id), await h.createMailbox(f.org.id)];
+    for (const [mailbox, subject] of [
+      [sales!, 'Quote please'],
+      [support!, 'Printer broken'],
+      [support!, 'Login fails'],
+    ] as const) {
+      const response = await post(customerEmail({ to: mailbox.address, subject, body: 'Hello' }));
+      expect(response.json().outcome).toBe('ticket_created');
+    }
+    await eventually(async () => expect(await ticketsOf(h.db, f.org.id)).toHaveLength(3));
+    const agent = as(app, await tokenFor(h.db, f, f.agent));
+    const titles = async (url: string) => {
+      const response = await agent.get(url);
+      expect(response.statusCode, response.body).toBe(200);
+      return (response.json().data as { title: string }[]).map((t) => t.title).sort();
+    };
+    expect(await titles(`/tickets?mailboxId=${support!.id}`)).toEqual(['Login fails', 'Printer broken']);
+    expect(await titles(`/tickets?mailboxId=${sales!.id}&cursor=`)).toEqual(['Quote please']);
+    // Another organisation's mailbox is no filter into its tickets.
+    const other = await createOrganizationFixture(h.db);
+    const theirs = await h.createMailbox(other.org.id);
+    expect(await titles(`/tickets?mailboxId=${theirs.id}`)).toEqual([]);
+    expect((await agent.get('/tickets?mailboxId=not-a-uuid')).statusCode).toBe(400);
   });
 
   it('refuses a missing or wrong secret without looking at the message', async () => {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DatabaseHandle, Tx } from '../../db/client.js';
+import { CredentialRefusedError, type DatabaseHandle, type Tx } from '../../db/client.js';
 import { findLiveSession, touchSession } from '../../db/queries/sign-in.js';
 import {
   apiTokens,
@@ -60,10 +60,18 @@ declare module 'fastify' {
     person: Person;
     /** Runs `fn` in one transaction as `app_user`, scoped by RLS to the caller's organisation. */
     inTenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+    /** A principal taken from the token cache, still to be checked in the request's transaction. */
+    uncheckedToken: UncheckedToken | null;
   }
   interface FastifyContextConfig {
     /** The least role that may call the route (default: agent). */
     minimumRole?: StaffRole;
+    /**
+     * The route reads only through `request.inTenant` and any staff role may call it: a bearer token's
+     * principal may then come from the process's cache, because the tenant statement checks the token
+     * again in the request's own transaction (no lookup round trip, revocation still immediate).
+     */
+    tokenCheckedInTransaction?: boolean;
   }
 }
 
@@ -80,15 +88,36 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+interface UncheckedToken {
+  tokenHash: string;
+  /** Looks the token up again (401/403 as without the cache); the principal it grants now. */
+  lookUpAgain(): Promise<Principal>;
+}
+
 /** Decorates requests with `principal`, `person` and `inTenant`; the hooks are added per scope. */
 export function setupTenantContext(app: FastifyInstance, db: DatabaseHandle) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('person', null as unknown as Person);
-  app.decorateRequest('inTenant', function <T>(this: FastifyRequest, fn: (tx: Tx) => Promise<T>) {
-    return db.withTenant(
-      { organizationId: this.principal.organizationId, userId: this.principal.userId },
-      fn,
-    );
+  app.decorateRequest('uncheckedToken', null);
+  app.decorateRequest('inTenant', async function <T>(this: FastifyRequest, fn: (tx: Tx) => Promise<T>) {
+    const { organizationId, userId } = this.principal;
+    const unchecked = this.uncheckedToken;
+    if (!unchecked) return db.withTenant({ organizationId, userId }, fn);
+    try {
+      const result = await db.withTenant({ organizationId, userId, apiTokenHash: unchecked.tokenHash }, fn);
+      this.uncheckedToken = null;
+      return result;
+    } catch (error) {
+      if (!(error instanceof CredentialRefusedError)) throw error;
+      // The cached principal is out of date: answer as a fresh lookup does (revoked 401, customer 403…).
+      this.uncheckedToken = null;
+      this.principal = await unchecked.lookUpAgain();
+      this.person = this.principal;
+      return db.withTenant(
+        { organizationId: this.principal.organizationId, userId: this.principal.userId },
+        fn,
+      );
+    }
   });
 }
 
@@ -143,29 +172,96 @@ function prepareTokenLookup(db: DatabaseHandle) {
 
 type TokenLookup = ReturnType<typeof prepareTokenLookup>;
 
-/** The bearer token's principal, or 401. */
+/** Records the token's use, to the minute; returns when it was last recorded. */
+async function recordTokenUse(db: DatabaseHandle, tokenId: string, lastUsedAt: number | null) {
+  const now = Date.now();
+  if (lastUsedAt !== null && now - lastUsedAt <= LAST_USED_PRECISION_MS) return lastUsedAt;
+  await db.adminDb
+    .update(apiTokens)
+    .set({ lastUsedAt: new Date(now) })
+    .where(eq(apiTokens.id, tokenId));
+  return now;
+}
+
+// How long a cached principal is reused, and how many: only routes that check the token again in their
+// own transaction use it, so these bound memory and how long a changed staff role goes unseen there.
+const TOKEN_CACHE_MS = 60_000;
+const TOKEN_CACHE_ENTRIES = 10_000;
+
+interface CachedToken {
+  principal: Principal;
+  lastUsedAt: number | null;
+  cachedAt: number;
+}
+
+/** Principals of recently looked-up bearer tokens, by token hash, for `tokenCheckedInTransaction` routes. */
+function createTokenCache() {
+  const entries = new Map<string, CachedToken>();
+  return {
+    get(tokenHash: string) {
+      const entry = entries.get(tokenHash);
+      if (entry && Date.now() - entry.cachedAt <= TOKEN_CACHE_MS) return entry;
+      entries.delete(tokenHash);
+      return undefined;
+    },
+    set(tokenHash: string, principal: Principal, lastUsedAt: number | null) {
+      if (entries.size >= TOKEN_CACHE_ENTRIES) entries.clear();
+      entries.set(tokenHash, { principal, lastUsedAt, cachedAt: Date.now() });
+    },
+    delete: (tokenHash: string) => entries.delete(tokenHash),
+  };
+}
+
+type TokenCache = ReturnType<typeof createTokenCache>;
+
+/** The bearer token's principal, or 401 (403 for a customer's). */
 async function tokenPrincipal(
   db: DatabaseHandle,
   lookUp: TokenLookup,
-  token: string,
+  tokenHash: string,
   reply: FastifyReply,
+  cache?: TokenCache,
 ): Promise<Principal> {
-  const [found] = await lookUp.execute({ tokenHash: hashApiToken(token) });
+  const [found] = await lookUp.execute({ tokenHash });
   if (!found) throw invalidToken(reply);
   if (!isStaffRole(found.role)) throw forbidden('customers have no access to the agents’ API');
-  const now = Date.now();
-  if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-    await db.adminDb
-      .update(apiTokens)
-      .set({ lastUsedAt: new Date(now) })
-      .where(eq(apiTokens.id, found.tokenId));
-  }
-  return {
+  const lastUsedAt = await recordTokenUse(db, found.tokenId, found.lastUsedAt?.getTime() ?? null);
+  const principal: Principal = {
     userId: found.userId,
     organizationId: found.organizationId,
     role: found.role,
     credential: { kind: 'token', tokenId: found.tokenId, personal: found.createdById === found.userId },
   };
+  cache?.set(tokenHash, principal, lastUsedAt);
+  return principal;
+}
+
+/**
+ * On a `tokenCheckedInTransaction` route, the cached principal with the token left to check in the
+ * request's transaction; otherwise (or not cached) a lookup now.
+ */
+async function bearerPrincipal(
+  db: DatabaseHandle,
+  lookUp: TokenLookup,
+  cache: TokenCache,
+  token: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Principal> {
+  const tokenHash = hashApiToken(token);
+  const cached = request.routeOptions.config.tokenCheckedInTransaction ? cache.get(tokenHash) : undefined;
+  if (!cached) return tokenPrincipal(db, lookUp, tokenHash, reply, cache);
+  const { principal } = cached;
+  if (principal.credential.kind === 'token')
+    cached.lastUsedAt = await recordTokenUse(db, principal.credential.tokenId, cached.lastUsedAt);
+  request.uncheckedToken = {
+    tokenHash,
+    lookUpAgain: () => {
+      cache.delete(tokenHash);
+      return tokenPrincipal(db, lookUp, tokenHash, reply, cache);
+    },
+  };
+  return principal;
 }
 
 /** The signed-in browser session behind the cookie, with CSRF checked for writes; undefined without one. */
@@ -266,12 +362,13 @@ function requireRole(request: FastifyRequest, role: StaffRole) {
  */
 export function authenticate(db: DatabaseHandle, options: SessionOptions) {
   const lookUp = prepareTokenLookup(db);
+  const cache = createTokenCache();
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     if (header) {
       const token = BEARER.exec(header)?.[1];
       if (!token) throw invalidToken(reply);
-      request.principal = await tokenPrincipal(db, lookUp, token, reply);
+      request.principal = await bearerPrincipal(db, lookUp, cache, token, request, reply);
     } else {
       const session = await cookieSession(db, options, request);
       if (!session) {
@@ -301,7 +398,7 @@ export function authenticatePerson(
     if (header && !only.sessionOnly) {
       const token = BEARER.exec(header)?.[1];
       if (!token) throw invalidToken(reply);
-      const principal = await tokenPrincipal(db, lookUp, token, reply);
+      const principal = await tokenPrincipal(db, lookUp, hashApiToken(token), reply);
       if (principal.credential.kind === 'token' && !principal.credential.personal) {
         throw new ApiError(
           403,

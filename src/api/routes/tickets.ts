@@ -136,10 +136,14 @@ async function requireAssignable(tx: Tx, organizationId: string, userId: string)
   }
 }
 
+// The read routes: everything they read goes through request.inTenant, which checks the bearer token.
+const readOnlyInTenant = { tokenCheckedInTransaction: true };
+
 export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { tickets }) => {
   app.get(
     '/tickets',
     {
+      config: readOnlyInTenant,
       schema: {
         tags: ['tickets'],
         summary: 'List tickets with filters, sorting and pagination (page numbers or a keyset cursor)',
@@ -180,6 +184,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
   app.get(
     '/tickets/search',
     {
+      config: readOnlyInTenant,
       schema: {
         tags: ['tickets'],
         summary: 'Full-text search over titles and descriptions, best match first',
@@ -209,6 +214,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
   app.get(
     '/tickets/:id',
     {
+      config: readOnlyInTenant,
       schema: {
         tags: ['tickets'],
         summary: 'A ticket with its conversation, timeline and live SLA clocks',

@@ -32,6 +32,9 @@ function ticketListFields(defaults: boolean) {
     assigneeId: Type.Optional(Uuid),
     unassigned: Type.Optional(Type.Boolean()),
     customerId: Type.Optional(Uuid),
+    mailboxId: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Tickets whose conversation came in through this mailbox' }),
+    ),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
     categoryId: Type.Optional(
       Type.String({ format: 'uuid', description: 'This category or one of its subcategories' }),
@@ -185,7 +188,12 @@ export const MessageView = Type.Object({
   createdAt: Timestamp,
 });
 
-export function messageView(m: MessageWithSender) {
+export function messageView(
+  m: Pick<
+    MessageWithSender,
+    'id' | 'type' | 'sender' | 'content' | 'contentHtml' | 'attachments' | 'createdAt'
+  >,
+) {
   return {
     id: m.id,
     type: m.type,

@@ -1,20 +1,5 @@
-import {
-  type AnyColumn,
-  and,
-  asc,
-  desc,
-  eq,
-  gte,
-  ilike,
-  inArray,
-  isNotNull,
-  isNull,
-  lte,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
-import type { Queryable } from '../client.js';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { type Queryable, runStatement } from '../client.js';
 import {
   type ActivityAction,
   type ActivityMetadata,
@@ -28,7 +13,7 @@ import {
   ticketNumberCounters,
   tickets,
 } from '../schema/index.js';
-import { knownPerson, personAsKnownBy } from './organization-members.js';
+import { personAsKnownBy } from './organization-members.js';
 import { countTicketCreated } from './subscriptions.js';
 
 /** Next ticket number of an organisation; the row lock of the upsert serialises concurrent callers. */
@@ -91,6 +76,8 @@ export interface ListTicketsParams {
   assigneeId?: string;
   unassigned?: boolean;
   customerId?: string;
+  /** Tickets whose conversation came in through this mailbox. */
+  mailboxId?: string;
   tag?: string;
   /** Tickets of this category or of one of its subcategories. */
   categoryId?: string;
@@ -109,19 +96,34 @@ export interface ListTicketsParams {
   count?: CountMode;
 }
 
+// The inbox's statements are written by hand (src/db/client.ts runStatement): building them with drizzle
+// cost more Node CPU per request than PostgreSQL spends running them. Each shape of filters is its own
+// prepared statement; values are always parameters.
+
+type Param = string | number | boolean | null;
+
+/** Collects a statement's parameters, numbering them as they are used. */
+class Params {
+  readonly values: Param[] = [];
+  add(value: Param) {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
 interface SortKey {
-  column: AnyColumn;
+  column: string;
   /** The type the cursor's text is cast back to. */
-  type: SQL;
+  type: string;
   nullable: boolean;
 }
 
 // Enum order is low < medium < high < urgent, so priority sorts by the column itself.
 const sortKeys: Record<TicketSort, SortKey> = {
-  created: { column: tickets.createdAt, type: sql`timestamptz`, nullable: false },
-  updated: { column: tickets.updatedAt, type: sql`timestamptz`, nullable: false },
-  sla_deadline: { column: tickets.slaDeadline, type: sql`timestamptz`, nullable: true },
-  priority: { column: tickets.priority, type: sql`ticket_priority`, nullable: false },
+  created: { column: 't.created_at', type: 'timestamptz', nullable: false },
+  updated: { column: 't.updated_at', type: 'timestamptz', nullable: false },
+  sla_deadline: { column: 't.sla_deadline', type: 'timestamptz', nullable: true },
+  priority: { column: 't.priority', type: 'ticket_priority', nullable: false },
 };
 
 /** Where the next page starts: the sort value (as PostgreSQL prints it, so no precision is lost) and id. */
@@ -160,73 +162,117 @@ function decodeCursor(text: string, sort: TicketSort, order: 'asc' | 'desc'): Cu
 }
 
 /** Rows after the cursor in the listing's order; nulls come last in both directions. */
-function afterCursor(key: SortKey, order: 'asc' | 'desc', cursor: Cursor): SQL {
-  const beyond = order === 'asc' ? sql`>` : sql`<`;
-  const idBeyond = sql`${tickets.id} ${beyond} ${cursor.id}::uuid`;
-  if (cursor.value === null) return sql`(${key.column} is null and ${idBeyond})`;
-  const value = sql`${cursor.value}::${key.type}`;
+function afterCursor(key: SortKey, order: 'asc' | 'desc', cursor: Cursor, params: Params): string {
+  const beyond = order === 'asc' ? '>' : '<';
+  const id = `${params.add(cursor.id)}::uuid`;
+  if (cursor.value === null) return `(${key.column} is null and t.id ${beyond} ${id})`;
   // A row comparison is one index condition on (…, sort column, id).
-  const rowBeyond = sql`(${key.column}, ${tickets.id}) ${beyond} (${value}, ${cursor.id}::uuid)`;
-  return key.nullable ? sql`(${rowBeyond} or ${key.column} is null)` : rowBeyond;
+  const rowBeyond = `(${key.column}, t.id) ${beyond} (${params.add(cursor.value)}::${key.type}, ${id})`;
+  return key.nullable ? `(${rowBeyond} or ${key.column} is null)` : rowBeyond;
 }
 
 /** `%` and `_` typed by an agent are literal characters, not wildcards. */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function listConditions(p: ListTicketsParams): SQL[] {
-  const conditions: SQL[] = [eq(tickets.organizationId, p.organizationId), isNull(tickets.deletedAt)];
-  if (p.status?.length) conditions.push(inArray(tickets.status, p.status));
-  if (p.priority?.length) conditions.push(inArray(tickets.priority, p.priority));
-  if (p.assigneeId) conditions.push(eq(tickets.assigneeId, p.assigneeId));
-  if (p.unassigned) conditions.push(isNull(tickets.assigneeId));
-  if (p.customerId) conditions.push(eq(tickets.customerId, p.customerId));
-  if (p.tag) conditions.push(sql`${tickets.tags} @> array[${p.tag}]::text[]`);
+const list = (values: string[], params: Params) => values.map((v) => params.add(v)).join(', ');
+
+/** The WHERE clause of the listing's filters over `"tickets" t`. */
+function listConditions(p: ListTicketsParams, params: Params): string {
+  const conditions = [`t.organization_id = ${params.add(p.organizationId)}`, 't.deleted_at is null'];
+  if (p.status?.length) conditions.push(`t.status in (${list(p.status, params)})`);
+  if (p.priority?.length) conditions.push(`t.priority in (${list(p.priority, params)})`);
+  if (p.assigneeId) conditions.push(`t.assignee_id = ${params.add(p.assigneeId)}`);
+  if (p.unassigned) conditions.push('t.assignee_id is null');
+  if (p.customerId) conditions.push(`t.customer_id = ${params.add(p.customerId)}`);
+  if (p.mailboxId) conditions.push(`t.mailbox_id = ${params.add(p.mailboxId)}`);
+  if (p.tag) conditions.push(`t.tags @> array[${params.add(p.tag)}]::text[]`);
   if (p.categoryId) {
+    const category = params.add(p.categoryId);
     conditions.push(
-      sql`${tickets.categoryId} in (select c.id from categories c where c.id = ${p.categoryId} or c.parent_id = ${p.categoryId})`,
+      `t.category_id in (select c.id from categories c where c.id = ${category} or c.parent_id = ${category})`,
     );
   }
   if (p.search) {
-    const pattern = `%${escapeLike(p.search)}%`;
-    conditions.push(or(ilike(tickets.title, pattern), ilike(tickets.description, pattern))!);
+    const pattern = params.add(`%${escapeLike(p.search)}%`);
+    conditions.push(`(t.title ilike ${pattern} or t.description ilike ${pattern})`);
   }
-  if (p.dateFrom) conditions.push(gte(tickets.createdAt, p.dateFrom));
-  if (p.dateTo) conditions.push(lte(tickets.createdAt, p.dateTo));
-  if (p.slaBreached !== undefined) {
-    conditions.push(p.slaBreached ? isNotNull(tickets.slaBreached) : isNull(tickets.slaBreached));
-  }
-  if (p.slaDueBefore) conditions.push(lte(tickets.slaDeadline, p.slaDueBefore));
-  return conditions;
+  if (p.dateFrom) conditions.push(`t.created_at >= ${params.add(p.dateFrom.toISOString())}`);
+  if (p.dateTo) conditions.push(`t.created_at <= ${params.add(p.dateTo.toISOString())}`);
+  if (p.slaBreached !== undefined)
+    conditions.push(p.slaBreached ? 't.sla_breached is not null' : 't.sla_breached is null');
+  if (p.slaDueBefore) conditions.push(`t.sla_deadline <= ${params.add(p.slaDueBefore.toISOString())}`);
+  return conditions.join(' and ');
 }
 
-const listCustomer = knownPerson('customer');
-const listAssignee = knownPerson('assignee');
+/**
+ * The organisation's display name for a person joined as `alias` (never the account's own name), else
+ * the address's local part: `knownPerson` of organization-members.ts, for hand-written statements.
+ */
+export const knownName = (alias: string, organization = 't.organization_id') =>
+  `coalesce((select uo.display_name from user_organizations uo where uo.user_id = ${alias}.id and uo.organization_id = ${organization}), split_part(${alias}.email, '@', 1))`;
 
-/** What the inbox shows of a ticket: no description, no search document. */
-const listColumns = {
-  id: tickets.id,
-  ticketNumber: tickets.ticketNumber,
-  title: tickets.title,
-  status: tickets.status,
-  priority: tickets.priority,
-  channel: tickets.channel,
-  tags: tickets.tags,
-  categoryId: tickets.categoryId,
-  slaDeadline: tickets.slaDeadline,
-  slaBreached: tickets.slaBreached,
-  firstResponseAt: tickets.firstResponseAt,
-  createdAt: tickets.createdAt,
-  updatedAt: tickets.updatedAt,
-  resolvedAt: tickets.resolvedAt,
-  closedAt: tickets.closedAt,
-  customerId: tickets.customerId,
-  customerName: listCustomer.nameIn(tickets.organizationId),
-  customerEmail: listCustomer.user.email,
-  customerAvatarUrl: listCustomer.user.avatarUrl,
-  assigneeId: tickets.assigneeId,
-  assigneeName: listAssignee.nameIn(tickets.organizationId),
-  assigneeAvatarUrl: listAssignee.user.avatarUrl,
-};
+/** timestamptz as drizzle's client returns it (text) to the Date the API serialises. */
+export const instant = (value: unknown) => (value === null ? null : new Date(value as string));
+
+/** The ticket's own columns the hand-written reads select first, in `ticketFromRow`'s order. */
+export const TICKET_COLUMNS =
+  't.id, t.ticket_number, t.title, t.status, t.priority, t.channel, t.tags, t.category_id, t.sla_deadline, t.sla_breached, t.first_response_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at';
+export const TICKET_COLUMN_COUNT = 15;
+
+export function ticketFromRow(row: unknown[]) {
+  const [id, ticketNumber, title, status, priority, channel, tags, categoryId, slaDeadline] = row;
+  const [slaBreached, firstResponseAt, createdAt, updatedAt, resolvedAt, closedAt] = row.slice(9, 15);
+  return {
+    id: id as string,
+    ticketNumber: ticketNumber as number,
+    title: title as string,
+    status: status as TicketStatus,
+    priority: priority as TicketPriority,
+    channel: channel as Ticket['channel'],
+    tags: tags as string[] | null,
+    categoryId: categoryId as string | null,
+    slaDeadline: instant(slaDeadline),
+    slaBreached: instant(slaBreached),
+    firstResponseAt: instant(firstResponseAt),
+    createdAt: instant(createdAt)!,
+    updatedAt: instant(updatedAt)!,
+    resolvedAt: instant(resolvedAt),
+    closedAt: instant(closedAt),
+  };
+}
+
+// What the inbox shows of a ticket: no description, no search document; then its people.
+const LIST_COLUMNS = `${TICKET_COLUMNS}, t.customer_id, ${knownName('c')}, c.email, c.avatar_url, t.assignee_id, ${knownName('a')}, a.avatar_url`;
+
+function listedTicket(row: unknown[]) {
+  const [
+    customerId,
+    customerName,
+    customerEmail,
+    customerAvatarUrl,
+    assigneeId,
+    assigneeName,
+    assigneeAvatarUrl,
+  ] = row.slice(TICKET_COLUMN_COUNT);
+  return {
+    ...ticketFromRow(row),
+    customerId: customerId as string,
+    customer: {
+      id: customerId as string,
+      name: customerName as string,
+      email: customerEmail as string,
+      avatarUrl: customerAvatarUrl as string | null,
+    },
+    assigneeId: assigneeId as string | null,
+    assignee: assigneeId
+      ? {
+          id: assigneeId as string,
+          name: assigneeName as string,
+          avatarUrl: assigneeAvatarUrl as string | null,
+        }
+      : null,
+  };
+}
 
 export interface TicketPagination {
   /** Absent with a cursor. */
@@ -241,10 +287,7 @@ export interface TicketPagination {
   nextCursor?: string | null;
 }
 
-/**
- * One page of the organisation's live tickets (core query builder: the relational one costs more to
- * build than the indexed query costs to run). The page and the count go out together.
- */
+/** One page of the organisation's live tickets; the page and the count go out together. */
 export async function listTickets(db: Queryable, params: ListTicketsParams) {
   const limit = params.limit ?? 20;
   const sort = params.sort ?? 'created';
@@ -255,51 +298,22 @@ export async function listTickets(db: Queryable, params: ListTicketsParams) {
   const page = keyset ? 1 : (params.page ?? 1);
 
   const key = sortKeys[sort];
-  const conditions = listConditions(params);
-  const where = and(...conditions);
-  const direction = order === 'asc' ? asc : desc;
+  const pageParams = new Params();
+  let where = listConditions(params, pageParams);
+  if (cursor) where += ` and ${afterCursor(key, order, cursor, pageParams)}`;
   // Nulls last only where there can be nulls: `desc nulls last` on a not-null column would not match
   // the indexes' order, and PostgreSQL would sort instead of reading the index.
-  const orderBy = key.nullable
-    ? [sql`${direction(key.column)} nulls last`, direction(tickets.id)]
-    : [direction(key.column), direction(tickets.id)];
+  const direction = order === 'asc' ? 'asc' : 'desc';
+  const orderBy = `${key.column} ${direction}${key.nullable ? ' nulls last' : ''}, t.id ${direction}`;
+  // One row more than the page tells whether there is a next one.
+  let text = `select ${LIST_COLUMNS}, ${key.column}::text from "tickets" t join users c on c.id = t.customer_id left join users a on a.id = t.assignee_id where ${where} order by ${orderBy} limit ${pageParams.add(keyset ? limit + 1 : limit)}`;
+  if (page > 1) text += ` offset ${pageParams.add((page - 1) * limit)}`;
+  const [found, total] = await Promise.all([
+    runStatement(db, text, pageParams.values),
+    countTickets(db, params, countMode),
+  ]);
 
-  const rows = db
-    .select({ ...listColumns, cursorValue: sql<string | null>`${key.column}::text` })
-    .from(tickets)
-    .innerJoin(listCustomer.user, eq(listCustomer.user.id, tickets.customerId))
-    .leftJoin(listAssignee.user, eq(listAssignee.user.id, tickets.assigneeId))
-    .where(cursor ? and(where, afterCursor(key, order, cursor)) : where)
-    .orderBy(...orderBy)
-    // One row more than the page tells whether there is a next one.
-    .limit(keyset ? limit + 1 : limit)
-    .offset(keyset ? 0 : (page - 1) * limit);
-  const [found, total] = await Promise.all([rows, countTickets(db, where, countMode)]);
-
-  const data = found
-    .slice(0, limit)
-    .map(
-      ({
-        cursorValue: _,
-        customerName,
-        customerEmail,
-        customerAvatarUrl,
-        assigneeName,
-        assigneeAvatarUrl,
-        ...ticket
-      }) => ({
-        ...ticket,
-        customer: {
-          id: ticket.customerId,
-          name: customerName,
-          email: customerEmail,
-          avatarUrl: customerAvatarUrl,
-        },
-        assignee: ticket.assigneeId
-          ? { id: ticket.assigneeId, name: assigneeName, avatarUrl: assigneeAvatarUrl }
-          : null,
-      }),
-    );
+  const data = found.slice(0, limit).map(listedTicket);
   const pagination: TicketPagination = keyset ? { limit } : { page, limit };
   if (total !== undefined) {
     pagination.total = Math.min(total, COUNT_CAP);
@@ -311,7 +325,7 @@ export async function listTickets(db: Queryable, params: ListTicketsParams) {
     const last = found[limit - 1];
     pagination.nextCursor =
       found.length > limit && last
-        ? encodeCursor({ sort, order, value: last.cursorValue, id: last.id })
+        ? encodeCursor({ sort, order, value: last[last.length - 1] as string | null, id: last[0] as string })
         : null;
   }
   return { data, pagination };
@@ -319,18 +333,18 @@ export async function listTickets(db: Queryable, params: ListTicketsParams) {
 
 export type ListedTicket = Awaited<ReturnType<typeof listTickets>>['data'][number];
 
-async function countTickets(db: Queryable, where: SQL | undefined, mode: CountMode) {
+async function countTickets(db: Queryable, filters: ListTicketsParams, mode: CountMode) {
   if (mode === 'none') return undefined;
-  if (mode === 'exact') {
-    const [row] = await db.select({ total: sql<number>`count(*)::int` }).from(tickets).where(where);
-    return row!.total;
-  }
-  // Counting stops one past the cap: "10,000+" costs what 10,001 index entries cost. The cap is written
-  // into the statement so that a generic plan knows how many rows it reads.
-  const [row] = await db
-    .select({ total: sql<number>`count(*)::int` })
-    .from(sql`(select 1 from ${tickets} where ${where} limit ${sql.raw(String(COUNT_CAP + 1))}) as matches`);
-  return row!.total;
+  const params = new Params();
+  const where = listConditions(filters, params);
+  // Capped, counting stops one past the cap: "10,000+" costs what 10,001 index entries cost. The cap is
+  // written into the statement so that a generic plan knows how many rows it reads.
+  const text =
+    mode === 'exact'
+      ? `select count(*)::int from "tickets" t where ${where}`
+      : `select count(*)::int from (select 1 from "tickets" t where ${where} limit ${COUNT_CAP + 1}) as matches`;
+  const [row] = await runStatement(db, text, params.values);
+  return row![0] as number;
 }
 
 /** Search ranks the organisation's newest matches, this many at most: "best first" among recent tickets. */
@@ -342,64 +356,24 @@ export const SEARCH_RANKED_MATCHES = 1_000;
  * ranked rows keeps a common word as cheap as a rare one; snippets are built for the returned page only.
  */
 export async function searchTickets(db: Queryable, organizationId: string, query: string, limit = 20) {
-  const tsQuery = sql`websearch_to_tsquery('english', ${query})`;
   // The best plan depends on the words (a rare one reads the GIN index, a common one walks the newest
   // tickets until enough match): plan each execution of this prepared statement for its own values.
-  const customPlans = db.execute(sql`select set_config('plan_cache_mode', 'force_custom_plan', true)`);
-  const recent = db
-    .select({
-      id: tickets.id,
-      ticketNumber: tickets.ticketNumber,
-      title: tickets.title,
-      description: tickets.description,
-      status: tickets.status,
-      priority: tickets.priority,
-      createdAt: tickets.createdAt,
-      searchVector: tickets.searchVector,
-    })
-    .from(tickets)
-    .where(
-      and(
-        eq(tickets.organizationId, organizationId),
-        isNull(tickets.deletedAt),
-        sql`${tickets.searchVector} @@ ${tsQuery}`,
-      ),
-    )
-    .orderBy(desc(tickets.createdAt), desc(tickets.id))
-    .limit(SEARCH_RANKED_MATCHES)
-    .as('recent');
-  const page = db
-    .select({
-      id: recent.id,
-      ticketNumber: recent.ticketNumber,
-      title: recent.title,
-      description: recent.description,
-      status: recent.status,
-      priority: recent.priority,
-      createdAt: recent.createdAt,
-      rank: sql<number>`ts_rank(${recent.searchVector}, ${tsQuery})`.as('rank'),
-    })
-    .from(recent)
-    .orderBy(sql`rank desc`, desc(recent.createdAt), desc(recent.id))
-    .limit(limit)
-    .as('page');
-  const [, rows] = await Promise.all([
-    customPlans,
-    db
-      .select({
-        id: page.id,
-        ticketNumber: page.ticketNumber,
-        title: page.title,
-        status: page.status,
-        priority: page.priority,
-        createdAt: page.createdAt,
-        rank: page.rank,
-        snippet: sql<string>`ts_headline('english', ${page.title} || ' — ' || ${page.description}, ${tsQuery}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5')`,
-      })
-      .from(page)
-      .orderBy(desc(page.rank), desc(page.createdAt), desc(page.id)),
-  ]);
-  return rows;
+  const customPlans = runStatement(db, "select set_config('plan_cache_mode', 'force_custom_plan', true)", []);
+  const words = "websearch_to_tsquery('english', $2)";
+  const recent = `select t.id, t.ticket_number, t.title, t.description, t.status, t.priority, t.created_at, t.search_vector from "tickets" t where t.organization_id = $1 and t.deleted_at is null and t.search_vector @@ ${words} order by t.created_at desc, t.id desc limit ${SEARCH_RANKED_MATCHES}`;
+  const page = `select id, ticket_number, title, description, status, priority, created_at, ts_rank(search_vector, ${words}) as rank from (${recent}) as recent order by rank desc, created_at desc, id desc limit $3`;
+  const text = `select id, ticket_number, title, status, priority, created_at, rank, ts_headline('english', title || ' — ' || description, ${words}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5') from (${page}) as page order by rank desc, created_at desc, id desc`;
+  const [, rows] = await Promise.all([customPlans, runStatement(db, text, [organizationId, query, limit])]);
+  return rows.map(([id, ticketNumber, title, status, priority, createdAt, rank, snippet]) => ({
+    id: id as string,
+    ticketNumber: ticketNumber as number,
+    title: title as string,
+    status: status as TicketStatus,
+    priority: priority as TicketPriority,
+    createdAt: instant(createdAt)!,
+    rank: rank as number,
+    snippet: snippet as string,
+  }));
 }
 
 export type TicketStats = Record<string, { total: number; byPriority: Record<string, number> }>;

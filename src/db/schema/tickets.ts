@@ -4,6 +4,7 @@ import { ticketActivities } from './activities.js';
 import { categories } from './categories.js';
 import { timestamps, timestamptz } from './columns.js';
 import { ticketChannelEnum, ticketPriorityEnum, ticketStatusEnum } from './enums.js';
+import { mailboxes } from './mail.js';
 import { ticketMessages } from './messages.js';
 import { organizations } from './organizations.js';
 import { createTenantPolicies } from './rls.js';
@@ -31,6 +32,8 @@ export const tickets = pgTable(
       .notNull()
       .references(() => users.id),
     assigneeId: uuid('assignee_id').references(() => users.id),
+    /** The mailbox the conversation came in through (null: opened by API or web, or the mailbox is gone). */
+    mailboxId: uuid('mailbox_id').references(() => mailboxes.id, { onDelete: 'set null' }),
     /** The next SLA deadline due (first response, then resolution); null when no clock runs. */
     slaDeadline: timestamptz('sla_deadline'),
     firstResponseAt: timestamptz('first_response_at'),
@@ -67,6 +70,12 @@ export const tickets = pgTable(
       // Also "unassigned" (assignee_id is null).
       index('tickets_live_org_assignee_created_idx')
         .on(table.organizationId, table.assigneeId, ...newestFirst())
+        .where(live),
+      index('tickets_live_org_mailbox_created_idx')
+        .on(table.organizationId, table.mailboxId, ...newestFirst())
+        .where(live),
+      index('tickets_live_org_mailbox_status_created_idx')
+        .on(table.organizationId, table.mailboxId, table.status, ...newestFirst())
         .where(live),
 
       index('tickets_customer_idx').on(table.customerId),

@@ -1,0 +1,6 @@
+ALTER TABLE "tickets" ADD COLUMN "mailbox_id" uuid;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+-- Tickets opened from email before this column: the ledger entry that opened them names the mailbox.
+UPDATE "tickets" SET "mailbox_id" = "inbound_emails"."mailbox_id" FROM "inbound_emails" WHERE "inbound_emails"."ticket_id" = "tickets"."id" AND "inbound_emails"."outcome" = 'ticket_created' AND "inbound_emails"."mailbox_id" IS NOT NULL AND "inbound_emails"."organization_id" = "tickets"."organization_id";--> statement-breakpoint
+CREATE INDEX "tickets_live_org_mailbox_created_idx" ON "tickets" USING btree ("organization_id","mailbox_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;--> statement-breakpoint
+CREATE INDEX "tickets_live_org_mailbox_status_created_idx" ON "tickets" USING btree ("organization_id","mailbox_id","status","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "tickets"."deleted_at" is null;
