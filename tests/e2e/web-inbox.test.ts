@@ -3,15 +3,13 @@
 // the app. A one-minute first-response SLA lets a breach happen during the test.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
-import { hashPassword } from '../../src/api/auth/passwords.js';
-import { cannedResponses, users } from '../../src/db/schema/index.js';
+import { cannedResponses } from '../../src/db/schema/index.js';
 import { buildTestApp } from '../support/api.js';
-import { type AgentPage, launchChromium, openAgentPage, signIn } from '../support/browser.js';
+import { type AgentPage, givePassword, launchChromium, openAgentPage, signIn } from '../support/browser.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
 import {
   bare,
@@ -39,13 +37,6 @@ let carlasTicketUrl = '';
 const carla = `carla-${randomUUID().slice(0, 6)}@customer.test`;
 const dave = `dave-${randomUUID().slice(0, 6)}@customer.test`;
 
-async function setPassword(userId: string) {
-  await h.db.adminDb
-    .update(users)
-    .set({ passwordHash: await hashPassword(PASSWORD) })
-    .where(eq(users.id, userId));
-}
-
 async function page(agent: AgentPage) {
   agent.page.setDefaultTimeout(WAIT);
   return agent;
@@ -58,7 +49,7 @@ beforeAll(async () => {
   f = await createOrganizationFixture(h.db, 'Northwind');
   other = await createOrganizationFixture(h.db, 'Globex');
   await setPolicy(h.db, f, 'medium', 1, 24 * 60);
-  for (const user of [f.agent, f.owner, other.agent]) await setPassword(user.id);
+  for (const user of [f.agent, f.owner, other.agent]) await givePassword(h.db, user.id, PASSWORD);
   await h.db.adminDb.insert(cannedResponses).values({
     organizationId: f.org.id,
     title: 'Thanks',

@@ -1,7 +1,11 @@
 // Headless Chromium (Debian's package) driven by playwright-core, for the web app's end-to-end tests.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { hashPassword } from '../../src/api/auth/passwords.js';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { users } from '../../src/db/schema/index.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve('data/test/web');
@@ -63,4 +67,12 @@ export async function signIn(agent: AgentPage, email: string, password: string) 
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Gives a fixture's person a password, so they can sign in through the form. */
+export async function givePassword(db: DatabaseHandle, userId: string, password: string) {
+  await db.adminDb
+    .update(users)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(eq(users.id, userId));
 }

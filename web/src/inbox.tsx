@@ -69,17 +69,23 @@ function Select(props: {
   onChange: (v: string) => void;
   options: [string, string][];
 }) {
+  // A label of its own (not wrapping): the select's accessible name is the label alone.
+  const id = `filter-${props.label.toLowerCase().replace(/\W+/g, '-')}`;
   return (
-    <label>
-      {props.label}{' '}
-      <select value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+    <span class="filter">
+      <label for={id}>{props.label}</label>{' '}
+      <select
+        id={id}
+        value={props.value}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+      >
         {props.options.map(([value, text]) => (
           <option key={value} value={value}>
             {text}
           </option>
         ))}
       </select>
-    </label>
+    </span>
   );
 }
 
