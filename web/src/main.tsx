@@ -7,6 +7,7 @@ import { connectLive, disconnectLive } from './live';
 import { navigate, useLocation } from './router';
 import { SearchPage } from './search';
 import { SignIn } from './sign-in';
+import { SurveyPage } from './survey';
 import { TicketView } from './ticket';
 
 const SHORTCUTS: [string, string][] = [
@@ -122,7 +123,8 @@ function App() {
   const working = session && !session.twoFactorPending && session.organizationId;
 
   useEffect(() => {
-    api<SessionView>('GET', '/auth/session').then(setSession, () => setSession(null));
+    if (location.pathname !== '/survey')
+      api<SessionView>('GET', '/auth/session').then(setSession, () => setSession(null));
   }, []);
   useEffect(() => {
     if (session) useCsrfToken(session.csrfToken);
@@ -140,6 +142,7 @@ function App() {
     [help],
   );
 
+  if (here.pathname === '/survey') return <SurveyPage />;
   if (session === undefined) return <p class="loading">Loading…</p>;
   if (!working) return <SignIn session={session} onSession={setSession} />;
   const me = session.user;

@@ -31,7 +31,7 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /** A browser navigating (an address typed, a link followed), as opposed to an API client. */
-const wantsPage = (request: FastifyRequest) =>
+export const wantsPage = (request: FastifyRequest) =>
   request.headers['sec-fetch-mode'] === 'navigate' || /\btext\/html\b/.test(request.headers.accept ?? '');
 
 /**
