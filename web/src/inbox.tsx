@@ -293,6 +293,7 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
                   key={t.id}
                   data-index={index}
                   data-ticket={t.ticketNumber}
+                  data-priority={t.priority}
                   class={`ticket-row sla-${sla.level}${index === selected ? ' selected' : ''}`}
                   aria-selected={index === selected}
                   onClick={() => navigate(`/t/${t.id}`)}
