@@ -25,7 +25,12 @@ const typingInto = (target: EventTarget | null) =>
 export function useKeys(keys: Record<string, (event: KeyboardEvent) => void>, deps: unknown[]) {
   useEffect(() => {
     const handle = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event.target)) return;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (typingInto(event.target)) {
+        // Esc leaves the field, so the single-key shortcuts work again.
+        if (event.key === 'Escape') (event.target as HTMLElement).blur();
+        return;
+      }
       const action = keys[event.key];
       if (!action) return;
       event.preventDefault();

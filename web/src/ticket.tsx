@@ -324,7 +324,6 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
             onInput={(e) => typed((e.target as HTMLTextAreaElement).value)}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(false);
-              if (e.key === 'Escape') (e.target as HTMLElement).blur();
             }}
           />
           {suggestions.length > 0 && (
