@@ -34,6 +34,9 @@ let adam: AgentPage;
 let olivia: AgentPage;
 let outsider: AgentPage;
 let carlasTicketUrl = '';
+// Which email became which number depends on the order ingest handled them in.
+let carlaNumber = '';
+let daveNumber = '';
 const carla = `carla-${randomUUID().slice(0, 6)}@customer.test`;
 const dave = `dave-${randomUUID().slice(0, 6)}@customer.test`;
 
@@ -103,6 +106,9 @@ describe('an agent’s day in the web inbox', () => {
     await row(adam, 'Printer on fire').waitFor();
     await row(adam, 'Invoice missing').waitFor();
     const carlaRow = row(adam, 'Printer on fire');
+    carlaNumber = (await carlaRow.getAttribute('data-ticket'))!;
+    daveNumber = (await row(adam, 'Invoice missing').getAttribute('data-ticket'))!;
+    expect([carlaNumber, daveNumber].sort()).toEqual(['1', '2']);
     expect(await carlaRow.textContent()).toContain('Carla');
     const first = await carlaRow.locator('td.sla').textContent();
     expect(first).toMatch(/left$/);
@@ -122,12 +128,12 @@ describe('an agent’s day in the web inbox', () => {
     await adam.page.locator('.canned-preview', { hasText: '{{customer.name}}' }).waitFor();
     await adam.page.getByRole('button', { name: 'Send reply' }).click();
     const sent = adam.page.locator('.msg-agent', {
-      hasText: 'Hi Carla, thanks for writing about ticket #1. — Adam Agent',
+      hasText: `Hi Carla, thanks for writing about ticket #${carlaNumber}. — Adam Agent`,
     });
     await sent.waitFor();
     await adam.screenshot('replied-with-canned-response');
     const mail = await h.tickets.sink.waitFor(
-      (m) => m.envelope.to.includes(carla) && m.subject === 'Re: [#1] Printer on fire',
+      (m) => m.envelope.to.includes(carla) && m.subject === `Re: [#${carlaNumber}] Printer on fire`,
       WAIT,
     );
     expect(mail.text).toContain('Hi Carla, thanks for writing');
@@ -182,7 +188,7 @@ describe('an agent’s day in the web inbox', () => {
     expect(await daveRow.locator('td.sla').textContent()).toMatch(/^breached \d+ min ago$/);
     // The workflow records the breach, and the stream tells the page (the colour is not only the local clock).
     await h.tickets.sink.waitFor(
-      (m) => m.subject === '[SLA breach] first response overdue on ticket #2: Invoice missing',
+      (m) => m.subject === `[SLA breach] first response overdue on ticket #${daveNumber}: Invoice missing`,
       240_000,
     );
     await adam.screenshot('sla-breached');
@@ -218,8 +224,8 @@ describe('an agent’s day in the web inbox', () => {
     await page.locator(`tr.ticket-row.selected[data-ticket="${numbers[1]}"]`).waitFor();
     await page.keyboard.press('k');
     await page.locator(`tr.ticket-row.selected[data-ticket="${numbers[0]}"]`).waitFor();
-    if (numbers[0] !== '2') await page.keyboard.press('j');
-    await page.locator('tr.ticket-row.selected[data-ticket="2"]').waitFor();
+    if (numbers[0] !== daveNumber) await page.keyboard.press('j');
+    await page.locator(`tr.ticket-row.selected[data-ticket="${daveNumber}"]`).waitFor();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Invoice missing/ }).waitFor();
     await page.keyboard.press('n');
