@@ -3,6 +3,9 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# npm ci builds the agents' web app (prepare): its sources come first.
+COPY scripts/build-web.ts ./scripts/
+COPY web ./web
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src

@@ -17,12 +17,15 @@ import { refuseNulCharacters } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { loggerOptions, OneLinePerRequest } from './plugins/request-log.js';
+import { type WebOptions, webApp } from './plugins/web.js';
+import { PresenceHub } from './presence.js';
 import { accountRoutes, meRoutes, twoFactorRoutes } from './routes/account.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { type LoginOptions, loginRoutes } from './routes/auth.js';
 import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { categoryRoutes } from './routes/categories.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { type InboundOptions, inboundRoutes } from './routes/inbound.js';
 import { type InvitationOptions, invitationAcceptRoutes, invitationRoutes } from './routes/invitations.js';
@@ -74,6 +77,10 @@ export interface ApiOptions extends ApiDeps {
   sessions?: Partial<SessionOptions>;
   /** Google and GitHub sign-in (config: GOOGLE_*, GITHUB_*); none configured when absent. */
   oauth?: OAuthClient;
+  /** How long a `GET /events` stream lasts before the browser reconnects (default five minutes). */
+  eventStreamMs?: number;
+  /** The agents' web app at `/` (default: the built bundle in web/dist); false for none. */
+  web?: WebOptions | false;
 }
 
 const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, maxPerAccount: 20, tokenDays: 30 };
@@ -193,7 +200,14 @@ export async function buildApp(options: ApiOptions) {
     await authenticated.register(webhookRoutes, { ...deps, webhookHosts: outboundHosts });
     await authenticated.register(mailboxVerificationRoutes, { ...deps, apiUrl: invitations.apiUrl });
     await authenticated.register(invitationRoutes, { ...deps, invitations });
+    await authenticated.register(eventRoutes, {
+      presence: new PresenceHub(),
+      lifetimeMs: options.eventStreamMs,
+    });
   });
+  if (options.web !== false) {
+    await app.register(webApp, { https: invitations.apiUrl.startsWith('https:'), ...options.web });
+  }
   return app;
 }
 

@@ -23,6 +23,7 @@ const h = useApiHarness();
 const validBodies: Record<string, Record<string, unknown>> = {
   'PATCH /tickets/{id}': { priority: 'low' },
   'POST /tickets/{id}/messages': { content: 'Hello' },
+  'PUT /tickets/{id}/presence': { state: 'viewing' },
   'PATCH /canned-responses/{id}': { title: 'Renamed' },
   'PATCH /categories/{id}': { name: 'Renamed' },
   'PATCH /tags/{id}': { name: 'renamed' },

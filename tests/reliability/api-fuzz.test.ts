@@ -37,7 +37,8 @@ const run = scaled({
 });
 const SEED = 20_240_607;
 
-const h = useApiHarness();
+// `GET /events` is a stream: here it ends after half a second, so each generated request gets its answer.
+const h = useApiHarness({ eventStreamMs: 500 });
 
 /** An id route's `{id}`, fixed to a seeded row; `method` limits it to one method (DELETE gets spares). */
 type Pinned = { path: string; method?: 'DELETE'; id: string };

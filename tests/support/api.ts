@@ -44,10 +44,10 @@ export interface ApiHarness {
 }
 
 /** Starts the harness before the test file's tests and closes it after them. */
-export function useApiHarness(): ApiHarness {
+export function useApiHarness(overrides: Partial<ApiOptions> = {}): ApiHarness {
   const harness = {} as ApiHarness;
   beforeAll(async () => {
-    Object.assign(harness, await startApiHarness());
+    Object.assign(harness, await startApiHarness(overrides));
   });
   afterAll(async () => {
     await harness.close?.();
@@ -71,7 +71,8 @@ export function buildTestApp(
   });
 }
 
-export async function startApiHarness(): Promise<ApiHarness> {
+/** `defaults` apply to every app of the harness (before each app's own overrides). */
+export async function startApiHarness(defaults: Partial<ApiOptions> = {}): Promise<ApiHarness> {
   quietTemporalRuntime();
   const db = await openTestDatabase();
   const env = await startTimeSkippingEnv();
@@ -98,6 +99,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
             await env.client.workflowService.getSystemInfo({});
           },
         },
+        ...defaults,
         ...overrides,
       },
     );

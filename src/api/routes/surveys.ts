@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { answerSurvey, findSurvey } from '../../db/queries/csat.js';
 import type { ApiDeps } from '../app.js';
 import { conflict, notFound } from '../errors.js';
+import { wantsPage } from '../plugins/web.js';
 import { errors, Nullable } from '../schemas/common.js';
 
 const TokenParams = Type.Object({
@@ -50,11 +51,20 @@ export const surveyRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'surve
         tags: ['surveys'],
         summary: 'What a satisfaction survey asks about (public, by its signed link)',
         security: [],
+        description:
+          'A browser following the emailed link is sent (303) to the web app’s survey page, the token in ' +
+          'the fragment (never sent to a server, so never logged); API clients get JSON.',
         params: TokenParams,
-        response: { 200: SurveyView, ...errors(400, 404, 429) },
+        response: {
+          200: SurveyView,
+          303: Type.Null({ description: 'To the survey page: `/survey#<token>`' }),
+          ...errors(400, 404, 429),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      if (wantsPage(request))
+        return reply.redirect(`/survey#${encodeURIComponent(request.params.token)}`, 303);
       const survey = await surveyOf(request.params.token);
       return {
         organization: survey.organizationName,

@@ -40,6 +40,8 @@ export const ticketActivities = pgTable(
   },
   (table) => [
     index('activities_ticket_idx').on(table.ticketId, table.createdAt),
+    // The live stream (GET /events) reads the newest activities of every ticket each second.
+    index('activities_created_idx').on(table.createdAt),
     ...createTicketChildPolicies('ticket_activities'),
   ],
 ).enableRLS();
