@@ -10,6 +10,7 @@ import { type FetchMessageObject, ImapFlow } from 'imapflow';
 import type { DatabaseHandle } from '../db/client.js';
 import { markMailboxVerified } from '../db/queries/mailboxes.js';
 import { type Mailbox, mailboxes } from '../db/schema/index.js';
+import { isTransient } from '../errors.js';
 import { allowedAddresses, type HostPolicy, HostRefusedError } from '../net/host-policy.js';
 import { conversationKeys, groupByConversation } from './batching.js';
 import { loginProvesAddress } from './imap-verification.js';
@@ -113,46 +114,6 @@ async function runConcurrently<T>(items: readonly T[], limit: number, task: (ite
 /** The first bytes of an oversized message: enough for its headers. */
 const OVERSIZED_PREFIX_BYTES = 256 * 1024;
 
-/** Connection and resource trouble: retrying later can succeed, so such a failure never quarantines mail. */
-export function isTransientError(error: unknown): boolean {
-  const transientCodes = new Set([
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EPIPE',
-    'EHOSTUNREACH',
-    'ENETUNREACH',
-    'EAI_AGAIN',
-    'ENOSPC',
-    'EIO',
-    'EMFILE',
-    'CONNECTION_CLOSED',
-    'CONNECTION_ENDED',
-    'CONNECTION_DESTROYED',
-    'CONNECT_TIMEOUT',
-    'NoConnection',
-  ]);
-  // gRPC: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE.
-  const transientGrpc = new Set([4, 8, 10, 13, 14]);
-  let current: unknown = error;
-  let rpc = false;
-  for (let depth = 0; current && depth < 10; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (transientCodes.has(code)) return true;
-      // SQLSTATE classes: connection exception, transaction rollback, insufficient resources, operator intervention.
-      if (/^(?:08|40|53|57)[0-9A-Z]{3}$/.test(code)) return true;
-    }
-    // A gRPC status decides for a Temporal call: INVALID_ARGUMENT (a payload too large) will not pass later.
-    if (typeof code === 'number' && rpc) return transientGrpc.has(code);
-    const name = (current as { name?: unknown }).name;
-    if (name === 'ServiceError' || name === 'TransportError') rpc = true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  // A Temporal call that failed without a status: the server was not reached.
-  return rpc;
-}
-
 interface Progress {
   uidValidity: number;
   lastUid: number;
@@ -246,7 +207,7 @@ export async function readMailbox(
       failures.delete(key);
       return outcome;
     } catch (error) {
-      if (isTransientError(error)) throw error;
+      if (isTransient(error)) throw error;
       const attempts = (failures.get(key) ?? 0) + 1;
       failures.set(key, attempts);
       log.error('ingesting an email failed', { mailboxId, uid, attempts, error: describeError(error) });

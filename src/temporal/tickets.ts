@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { innermostCause } from '../errors.js';
 import type {
   AgentReplyInput,
   AgentReplyResult,
@@ -33,9 +34,7 @@ export class TicketCommandError extends Error {
 /** Rejections carry the reason in the failure's cause chain; anything else is an outage, rethrown. */
 function refusal(error: unknown): never {
   if (error instanceof WorkflowUpdateFailedError) {
-    let cause: unknown = error.cause;
-    while (cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause?: unknown }).cause;
-    throw new TicketCommandError((cause as Error | undefined)?.message ?? error.message);
+    throw new TicketCommandError((innermostCause(error) as Error).message ?? error.message);
   }
   if (error instanceof WorkflowNotFoundError) throw new TicketCommandError('the ticket is closed');
   throw error;
