@@ -3,6 +3,7 @@ import type { DatabaseHandle, Tx } from '../db/client.js';
 import { senderMailbox } from '../db/queries/mailboxes.js';
 import { peopleAsKnownBy } from '../db/queries/organization-members.js';
 import { organizations, slaPolicies, type Ticket, userOrganizations, users } from '../db/schema/index.js';
+import { ADMIN_ROLES } from '../domain/vocabulary.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import { DEFAULT_SLA_TIMES, type TicketPriority } from '../workflows/sla-defaults.js';
 import type { SlaPolicyContext } from '../workflows/ticket-state.js';
@@ -88,10 +89,7 @@ export async function managerAddresses(tx: Tx, organizationId: string): Promise<
     .from(userOrganizations)
     .innerJoin(users, eq(users.id, userOrganizations.userId))
     .where(
-      and(
-        eq(userOrganizations.organizationId, organizationId),
-        inArray(userOrganizations.role, ['admin', 'owner']),
-      ),
+      and(eq(userOrganizations.organizationId, organizationId), inArray(userOrganizations.role, ADMIN_ROLES)),
     );
   const [org] = await tx
     .select({ settings: organizations.settings })

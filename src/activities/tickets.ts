@@ -4,14 +4,13 @@ import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordMessageAttachments } from '../db/queries/attachments.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
-import { isAssignable } from '../db/queries/organization-members.js';
+import { ticketChangeRefusal } from '../db/queries/ticket-rules.js';
 import {
   assignTicketWithActivity,
   changeTicketCategory,
   changeTicketPriority,
   changeTicketStatus,
   createTicket,
-  findCategory,
   findTicket,
   recordActivity,
   setTicketTags,
@@ -294,13 +293,14 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           policy = await loadSlaPolicy(tx, organizationId, ticket.priority);
         }
         if (changes.assigneeId !== undefined && changes.assigneeId !== ticket.assigneeId) {
-          if (changes.assigneeId !== null) await requireAgent(tx, organizationId, changes.assigneeId);
+          const refusal = await ticketChangeRefusal(tx, organizationId, { assigneeId: changes.assigneeId });
+          if (refusal) throw invalid(refusal);
           ticket = (await assignTicketWithActivity(tx, organizationId, ticketId, changes.assigneeId, actor))!;
         }
         if (changes.tags) ticket = (await setTicketTags(tx, organizationId, ticketId, changes.tags, actor))!;
         if (changes.categoryId !== undefined && changes.categoryId !== ticket.categoryId) {
-          if (changes.categoryId !== null && !(await findCategory(tx, organizationId, changes.categoryId)))
-            throw invalid('categoryId must be a category of this organisation');
+          const refusal = await ticketChangeRefusal(tx, organizationId, { categoryId: changes.categoryId });
+          if (refusal) throw invalid(refusal);
           ticket = (await changeTicketCategory(tx, organizationId, ticketId, changes.categoryId, actor))!;
         }
         const surveyDelayMinutes = resolved ? await surveyDelay(tx, organizationId) : undefined;
@@ -324,9 +324,4 @@ async function surveyDelay(tx: Tx, organizationId: string): Promise<number | und
     .from(organizations)
     .where(eq(organizations.id, organizationId));
   return org?.settings?.satisfactionSurvey?.delayMinutes;
-}
-
-async function requireAgent(tx: Tx, organizationId: string, userId: string) {
-  if (!(await isAssignable(tx, organizationId, userId)))
-    throw invalid('assignee must be an active agent of this organisation');
 }

@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { CLOSED_TICKET_REFUSAL } from '../domain/ticket-rules.js';
 import { innermostCause } from '../errors.js';
 import type {
   AgentReplyInput,
@@ -36,7 +37,7 @@ function refusal(error: unknown): never {
   if (error instanceof WorkflowUpdateFailedError) {
     throw new TicketCommandError((innermostCause(error) as Error).message ?? error.message);
   }
-  if (error instanceof WorkflowNotFoundError) throw new TicketCommandError('the ticket is closed');
+  if (error instanceof WorkflowNotFoundError) throw new TicketCommandError(CLOSED_TICKET_REFUSAL);
   throw error;
 }
 

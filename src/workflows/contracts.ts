@@ -1,9 +1,9 @@
 // The data that crosses between the ticket workflow, its activities and its callers (API, ingest).
 // Plain JSON only: it is stored in workflow histories.
-import type { TicketPriority } from './sla-defaults.js';
+import type { TicketChannel, TicketPriority } from '../domain/vocabulary.js';
 import type { SlaKind, SlaPolicyContext, TicketStatus } from './ticket-state.js';
 
-export type TicketChannel = 'web' | 'email' | 'chat' | 'api';
+export type { TicketChannel };
 
 /** An attachment as stored in `ticket_messages.attachments` (the one definition; the schema reuses it). */
 export interface MessageAttachment {

@@ -11,12 +11,11 @@ import {
   retireVerifications,
 } from '../../db/queries/sign-in.js';
 import type { User, VerificationPurpose } from '../../db/schema/index.js';
+import { HOUR_MS } from '../../domain/vocabulary.js';
 import { ApiError, unauthenticated } from '../errors.js';
 import { SESSION_COOKIE, type SessionOptions } from '../plugins/auth.js';
 import { checkPassword } from './passwords.js';
 import { newSecret } from './tokens.js';
-
-const HOUR_MS = 3_600_000;
 
 /** How long each emailed link works. */
 export const LINK_LIFETIME_MS: Record<Exclude<VerificationPurpose, 'oauth_state'>, number> = {

@@ -21,6 +21,7 @@ import {
   verificationState,
 } from '../../db/queries/sign-in.js';
 import type { Session, User, VerificationPurpose } from '../../db/schema/index.js';
+import { DAY_MS } from '../../domain/vocabulary.js';
 import { hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import {
@@ -57,8 +58,6 @@ export interface SignInOptions {
   /** Where people reach the API: the links of account emails. */
   apiUrl: string;
 }
-
-const DAY_MS = 86_400_000;
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const Password = Type.String({ minLength: 1, maxLength: 200, writeOnly: true });

@@ -28,6 +28,7 @@ import {
   setPasswordHash,
 } from '../../db/queries/sign-in.js';
 import { type OrganizationInvitation, organizations, type User, users } from '../../db/schema/index.js';
+import { DAY_MS, HOUR_MS, USER_ROLES } from '../../domain/vocabulary.js';
 import type { ApiDeps } from '../app.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
@@ -54,13 +55,10 @@ export interface InvitationOptions {
   apiUrl: string;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
 const InvitationView = Type.Object({
   id: Uuid,
   email: Type.String(),
-  role: Type.Enum(['customer', 'agent', 'admin', 'owner']),
+  role: Type.Enum(USER_ROLES),
   state: Type.Enum(['open', 'accepted', 'revoked', 'expired'], {
     description: 'open until accepted, revoked (or replaced by a newer invitation) or expired',
   }),

@@ -11,6 +11,7 @@ import {
   startMailboxVerification,
 } from '../../db/queries/mailboxes.js';
 import { mailboxes, organizations } from '../../db/schema/index.js';
+import { DAY_MS, HOUR_MS } from '../../domain/vocabulary.js';
 import type { ApiDeps } from '../app.js';
 import { hashApiToken, newMailboxVerificationToken } from '../auth/tokens.js';
 import { ApiError, conflict, conflictOnDuplicate, notFound } from '../errors.js';
@@ -19,8 +20,7 @@ import { authErrors, errors, IdParams, Timestamp } from '../schemas/common.js';
 import type { SignInLimiters } from '../sign-in-limits.js';
 
 /** How long a verification link works. */
-export const VERIFICATION_TTL_MS = 24 * 3_600_000;
-const HOUR_MS = 3_600_000;
+export const VERIFICATION_TTL_MS = DAY_MS;
 
 const alreadyVerified = () => conflict('this mailbox is verified already');
 
