@@ -6,6 +6,7 @@ import type { Mailer } from '../activities/mailer.js';
 import type { Storage } from '../activities/storage.js';
 import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
 import type { TrustedProxies } from '../config.js';
+import { DEFAULTS } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { HostPolicy } from '../net/host-policy.js';
@@ -75,11 +76,18 @@ export interface ApiOptions extends ApiDeps {
   oauth?: OAuthClient;
 }
 
-const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, maxPerAccount: 20, tokenDays: 30 };
-const DEFAULT_INVITATIONS: InvitationOptions = { ttlHours: 168, apiUrl: 'http://127.0.0.1:3000' };
+const DEFAULT_LOGIN: LoginOptions = {
+  maxPerMinute: DEFAULTS.loginRateLimit,
+  maxPerAccount: DEFAULTS.loginAccountRateLimit,
+  tokenDays: DEFAULTS.loginTokenDays,
+};
+const DEFAULT_INVITATIONS: InvitationOptions = {
+  ttlHours: DEFAULTS.invitationTtlHours,
+  apiUrl: `http://${DEFAULTS.apiHost}:${DEFAULTS.apiPort}`,
+};
 const DEFAULT_SESSIONS: SessionOptions = {
-  idleMinutes: 12 * 60,
-  absoluteHours: 14 * 24,
+  idleMinutes: DEFAULTS.sessionIdleMinutes,
+  absoluteHours: DEFAULTS.sessionMaxHours,
   secureCookies: false,
 };
 

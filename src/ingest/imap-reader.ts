@@ -3,10 +3,12 @@
 // mailbox's progress (UIDVALIDITY + last UID) only after the pipeline returned, i.e. after Temporal
 // durably accepted the ticket start or message signal. A crash therefore re-reads, never skips, and the
 // pipeline recognises what it already handled.
+
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import { type FetchMessageObject, ImapFlow } from 'imapflow';
+import { DEFAULTS } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { markMailboxVerified } from '../db/queries/mailboxes.js';
 import { type Mailbox, mailboxes } from '../db/schema/index.js';
@@ -41,7 +43,7 @@ export interface ReaderOptions {
 }
 
 export const DEFAULT_READER_OPTIONS: ReaderOptions = {
-  pollIntervalMs: 30_000,
+  pollIntervalMs: DEFAULTS.imapPollSeconds * 1000,
   useIdle: true,
   batchSize: 50,
   reconnect: { initialMs: 1_000, maxMs: 60_000 },

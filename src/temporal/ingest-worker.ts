@@ -23,10 +23,8 @@ import { createIngestPipeline, type IngestPipeline } from '../ingest/pipeline.js
 import { type MailboxWorkflowArgs, mailboxWorkflow, mailboxWorkflowId } from '../workflows/mailbox.js';
 import { createTicketCommands, type TicketCommands } from './tickets.js';
 
-// Only the mailbox workflow: the ingest worker never runs ticket workflows. (.ts under tsx, .js when built.)
-export const mailboxWorkflowsPath = fileURLToPath(
-  new URL(`../workflows/mailbox${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
-);
+// Only the mailbox workflow: the ingest worker never runs ticket workflows.
+export const mailboxWorkflowsPath = fileURLToPath(new URL('../workflows/mailbox.ts', import.meta.url));
 
 export interface IngestWorkerOptions {
   connection: NativeConnection;

@@ -129,7 +129,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       return serialized(async () => {
         refuseIfClosed();
         // The update id doubles as the idempotency key of the email: a retried request sends nothing twice.
-        const updateId = currentUpdateInfo()?.id ?? `${Date.now()}`;
+        const updateId = currentUpdateInfo()!.id;
         const result = await tickets.addAgentMessage({
           ticketId,
           organizationId,

@@ -21,6 +21,7 @@ import {
   ticketMessages,
   tickets,
 } from '../../src/db/schema/index.js';
+import { getFreePort } from '../../src/net/free-port.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/temporal/dev-server.js';
 import { ticketWorkflowId } from '../../src/workflows/ticket.js';
 import { type AppProcess, superviseAppProcess } from '../support/app-process.js';
@@ -28,7 +29,6 @@ import { createOrganizationFixture, type OrganizationFixture } from '../support/
 import { type DovecotServer, startDovecot } from '../support/dovecot.js';
 import { bare, customerEmail } from '../support/ingest-harness.js';
 import { createDovecotMailbox } from '../support/ingest-mailbox.js';
-import { getFreePort } from '../support/ports.js';
 import { createMigratedDatabase, privateCluster } from '../support/postgres.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 import { printFigures, scaled } from './profile.js';

@@ -35,6 +35,7 @@ import { verifySecondFactor } from '../auth/second-factor.js';
 import { hashApiToken, issueApiToken, newInvitationToken } from '../auth/tokens.js';
 import { ApiError, conflict, conflictOnDuplicate, forbidden, notFound, unprocessable } from '../errors.js';
 import { isStaffRole } from '../plugins/auth.js';
+import { adminOnly } from '../route-helpers.js';
 import {
   authErrors,
   errors,
@@ -153,8 +154,6 @@ async function sendInvitationEmail(
 export const invitationRoutes: FastifyPluginAsyncTypebox<
   ApiDeps & { invitations: InvitationOptions }
 > = async (app, { mailer, defaultFrom, invitations }) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/invitations',
     {

@@ -16,6 +16,7 @@ import type { ApiDeps } from '../app.js';
 import { hashApiToken, newMailboxVerificationToken } from '../auth/tokens.js';
 import { ApiError, conflict, conflictOnDuplicate, notFound } from '../errors.js';
 import { rateLimiter } from '../plugins/rate-limit.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, Timestamp } from '../schemas/common.js';
 import type { SignInLimiters } from '../sign-in-limits.js';
 
@@ -41,7 +42,7 @@ export const mailboxVerificationRoutes: FastifyPluginAsyncTypebox<ApiDeps & { ap
   app.post(
     '/mailboxes/:id/verification',
     {
-      config: { minimumRole: 'admin' },
+      config: adminOnly,
       preHandler: perMailbox.preHandler,
       schema: {
         tags: ['admin'],

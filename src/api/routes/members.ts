@@ -9,6 +9,7 @@ import { apiTokens, type UserRole, userOrganizations } from '../../db/schema/ind
 import { USER_ROLES } from '../../domain/vocabulary.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Timestamp, Uuid } from '../schemas/common.js';
 
 const Role = Type.Enum(USER_ROLES);
@@ -66,8 +67,6 @@ async function changeableMember(
 }
 
 export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/members',
     {

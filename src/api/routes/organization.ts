@@ -6,6 +6,7 @@ import { recordAudit } from '../../db/queries/audit-logs.js';
 import { type OrganizationSettings, organizations } from '../../db/schema/index.js';
 import { BusinessHoursError, parseBusinessHours, WEEKDAYS } from '../../workflows/sla-calendar.js';
 import { invalidInput, notFound } from '../errors.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Interval = Type.Object(
@@ -137,7 +138,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/organization',
     {
-      config: { minimumRole: 'admin' },
+      config: adminOnly,
       schema: {
         tags: ['organization'],
         summary:

@@ -8,6 +8,7 @@ import { DAY_MS } from '../../domain/vocabulary.js';
 import { issueApiToken } from '../auth/tokens.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';
 import { isStaffRole } from '../plugins/auth.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const TokenView = Type.Object({
@@ -47,8 +48,6 @@ function tokenSnapshot(t: {
 }
 
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/tokens',
     {
