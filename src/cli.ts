@@ -3,7 +3,6 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { invitationMail } from './activities/templates.js';
 import { issueApiToken, newInvitationToken } from './api/auth/tokens.js';
 import { cliTemporalAddress, openCliDatabase } from './bootstrap.js';
 import type { Config } from './config.js';
@@ -20,6 +19,7 @@ import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from './d
 import { mailboxes, type SubscriptionPlan, users } from './db/schema/index.js';
 import { seedDemo } from './demo.js';
 import { HOUR_MS } from './domain/vocabulary.js';
+import { invitationMail } from './mail/templates.js';
 import { runEntryPoint } from './process.js';
 import { createTicketCommands } from './temporal/tickets.js';
 import { describeSla } from './workflows/ticket-state.js';

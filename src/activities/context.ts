@@ -4,12 +4,12 @@ import { senderMailbox } from '../db/queries/mailboxes.js';
 import { peopleAsKnownBy } from '../db/queries/organization-members.js';
 import { organizations, slaPolicies, type Ticket, userOrganizations, users } from '../db/schema/index.js';
 import { ADMIN_ROLES } from '../domain/vocabulary.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { TicketFacts } from '../mail/templates.js';
+import type { Storage } from '../storage/storage.js';
 import type { SurveyLinks } from '../surveys/signed-links.js';
 import { DEFAULT_SLA_TIMES, type TicketPriority } from '../workflows/sla-defaults.js';
 import type { SlaPolicyContext } from '../workflows/ticket-state.js';
-import type { Mailer } from './mailer.js';
-import type { Storage } from './storage.js';
-import type { TicketFacts } from './templates.js';
 
 export interface ActivityDeps {
   db: DatabaseHandle;

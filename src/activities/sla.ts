@@ -2,10 +2,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { findTicket, recordActivity } from '../db/queries/tickets.js';
 import { slaBreaches, tickets } from '../db/schema/index.js';
+import { queueEmail } from '../mail/outbox.js';
+import { escalationMail, type MailContent, type TicketFacts, warningMail } from '../mail/templates.js';
 import type { SlaEventInput } from '../workflows/contracts.js';
 import { type ActivityDeps, managerAddresses, senderAddress, ticketFacts } from './context.js';
-import { queueEmail } from './outbox.js';
-import { escalationMail, type MailContent, type TicketFacts, warningMail } from './templates.js';
 
 async function queueSlaMail(
   tx: Tx,

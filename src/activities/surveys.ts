@@ -1,10 +1,10 @@
 import { uuidFromName } from '../db/ids.js';
 import { findTicket } from '../db/queries/tickets.js';
 import { csatSurveys } from '../db/schema/index.js';
+import { queueEmail } from '../mail/outbox.js';
+import { surveyMail } from '../mail/templates.js';
 import type { SurveyInput } from '../workflows/contracts.js';
 import { type ActivityDeps, senderAddress, ticketFacts } from './context.js';
-import { queueEmail } from './outbox.js';
-import { surveyMail } from './templates.js';
 
 export function createSurveyActivities({ db, defaultFrom, surveyLinks }: ActivityDeps) {
   return {

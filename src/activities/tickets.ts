@@ -16,6 +16,8 @@ import {
   setTicketTags,
 } from '../db/queries/tickets.js';
 import { organizations, outboundEmails, type Ticket, ticketMessages, tickets } from '../db/schema/index.js';
+import { queueEmail } from '../mail/outbox.js';
+import { acknowledgementMail, replyMail } from '../mail/templates.js';
 import type {
   AgentReplyInput,
   ChangeResult,
@@ -27,8 +29,6 @@ import type {
 } from '../workflows/contracts.js';
 import { transitionError } from '../workflows/ticket-state.js';
 import { type ActivityDeps, loadSlaPolicy, senderAddress, ticketFacts } from './context.js';
-import { queueEmail } from './outbox.js';
-import { acknowledgementMail, replyMail } from './templates.js';
 
 /** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
 const invalid = (message: string) =>

@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import type { Mailer } from '../activities/mailer.js';
-import type { Storage } from '../activities/storage.js';
 import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
 import type { TrustedProxies } from '../config.js';
 import { DEFAULTS } from '../config.js';
-import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { HostPolicy } from '../net/host-policy.js';
-import type { SurveyLinks } from '../surveys/signed-links.js';
-import type { TicketCommands } from '../temporal/tickets.js';
+import type { ApiDeps } from './deps.js';
 import { authenticate, authenticatePerson, type SessionOptions, setupTenantContext } from './plugins/auth.js';
 import { answerFrameworkError, setupErrorHandling } from './plugins/errors.js';
 import { refuseNulCharacters } from './plugins/nul-characters.js';
@@ -43,19 +39,6 @@ import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ErrorResponse } from './schemas/common.js';
 import { signInLimiters } from './sign-in-limits.js';
-
-/** What the routes work with; built and closed by the caller (entry point or test). */
-export interface ApiDeps {
-  db: DatabaseHandle;
-  tickets: TicketCommands;
-  storage: Storage;
-  /** Verifies the signed links of satisfaction surveys (the same keys the worker signs with). */
-  surveyLinks: SurveyLinks;
-  /** The API's own mail (invitations): the transport the worker delivers the outbox with. */
-  mailer: Mailer;
-  /** Sender for organisations without a mailbox of their own. */
-  defaultFrom: string;
-}
 
 export interface ApiOptions extends ApiDeps {
   /** The process's pino logger (src/logger.ts), or pino options (tests), or false (default) for none. */

@@ -4,7 +4,6 @@
 // delivery is still in flight, because ticket ids are derived from the email and every write is keyed.
 import { createHash } from 'node:crypto';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { Storage } from '../activities/storage.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
@@ -12,8 +11,10 @@ import { verifiedAddresses } from '../db/queries/mailboxes.js';
 import { ensureMember } from '../db/queries/members.js';
 import { recordActivity } from '../db/queries/tickets.js';
 import { type Attachment, inboundEmails, mailboxes, ticketMessages, tickets } from '../db/schema/index.js';
-import { TicketCommandError, type TicketCommands } from '../temporal/tickets.js';
+import { extractTicketToken, normalizeSubjectForTitle } from '../mail/subject.js';
+import type { Storage } from '../storage/storage.js';
 import type { InboundRecord, IncomingMessage } from '../workflows/contracts.js';
+import { TicketCommandError, type TicketCommands } from '../workflows/contracts.js';
 import { describeError, type IngestLogger, silentLogger } from './log.js';
 import {
   type InboundEmail,
@@ -23,12 +24,7 @@ import {
   UnparseableEmailError,
 } from './parse.js';
 import { classifyInbound } from './protection.js';
-import {
-  decideFromMatches,
-  extractTicketToken,
-  normalizeSubjectForTitle,
-  type ThreadMatch,
-} from './threading.js';
+import { decideFromMatches, type ThreadMatch } from './threading.js';
 
 export type IngestSource = { mailboxId: string } | { organizationId: string };
 

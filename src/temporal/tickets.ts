@@ -14,8 +14,10 @@ import type {
   CustomerMessageInput,
   OpenTicketInput,
   TicketChanges,
+  TicketCommands,
   TicketSummary,
 } from '../workflows/contracts.js';
+import { TicketCommandError } from '../workflows/contracts.js';
 import {
   agentReplyUpdate,
   changeTicketUpdate,
@@ -26,11 +28,6 @@ import {
   ticketWorkflowId,
 } from '../workflows/ticket.js';
 import type { TicketSlaState } from '../workflows/ticket-state.js';
-
-/** A ticket command the workflow refused (invalid transition, unknown assignee, closed ticket). */
-export class TicketCommandError extends Error {
-  override name = 'TicketCommandError';
-}
 
 /** Rejections carry the reason in the failure's cause chain; anything else is an outage, rethrown. */
 function refusal(error: unknown): never {
@@ -45,7 +42,7 @@ function refusal(error: unknown): never {
  * How the API and ingest talk to ticket workflows: every write that changes a ticket goes through here,
  * so the workflow's clocks and the database never disagree.
  */
-export function createTicketCommands(client: Client, taskQueue: string) {
+export function createTicketCommands(client: Client, taskQueue: string): TicketCommands {
   const handle = (ticketId: string) => client.workflow.getHandle(ticketWorkflowId(ticketId));
 
   return {
@@ -112,5 +109,3 @@ export function createTicketCommands(client: Client, taskQueue: string) {
     },
   };
 }
-
-export type TicketCommands = ReturnType<typeof createTicketCommands>;

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { Mailer } from '../../activities/mailer.js';
-import { type AccountMailKind, accountMail } from '../../activities/templates.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import {
@@ -12,6 +10,8 @@ import {
 } from '../../db/queries/sign-in.js';
 import type { User, VerificationPurpose } from '../../db/schema/index.js';
 import { HOUR_MS } from '../../domain/vocabulary.js';
+import type { Mailer } from '../../mail/mailer.js';
+import { type AccountMailKind, accountMail } from '../../mail/templates.js';
 import { ApiError, unauthenticated } from '../errors.js';
 import { SESSION_COOKIE, type SessionOptions } from '../plugins/auth.js';
 import { checkPassword } from './passwords.js';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PlanLimitError } from '../../db/queries/subscriptions.js';
 import { isDataException, isOutage } from '../../errors.js';
-import { TicketCommandError } from '../../temporal/tickets.js';
+import { TicketCommandError } from '../../workflows/contracts.js';
 import { ApiError, type FieldProblem, invalidInput, planLimitExceeded, RateLimitedError } from '../errors.js';
 
 interface ErrorBody {

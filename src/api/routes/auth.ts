@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import type { Mailer } from '../../activities/mailer.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import {
   changeEmail,
@@ -22,6 +21,7 @@ import {
 } from '../../db/queries/sign-in.js';
 import type { Session, User, VerificationPurpose } from '../../db/schema/index.js';
 import { DAY_MS } from '../../domain/vocabulary.js';
+import type { Mailer } from '../../mail/mailer.js';
 import { hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import {

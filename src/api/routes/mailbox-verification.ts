@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { mailboxVerificationMail } from '../../activities/templates.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
@@ -12,8 +11,9 @@ import {
 } from '../../db/queries/mailboxes.js';
 import { mailboxes, organizations } from '../../db/schema/index.js';
 import { DAY_MS, HOUR_MS } from '../../domain/vocabulary.js';
-import type { ApiDeps } from '../app.js';
+import { mailboxVerificationMail } from '../../mail/templates.js';
 import { hashApiToken, newMailboxVerificationToken } from '../auth/tokens.js';
+import type { ApiDeps } from '../deps.js';
 import { ApiError, conflict, conflictOnDuplicate, notFound } from '../errors.js';
 import { rateLimiter } from '../plugins/rate-limit.js';
 import { adminOnly } from '../route-helpers.js';

@@ -6,7 +6,7 @@ import { rowOfOrganization } from '../../db/queries/scope.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { type Mailbox, mailboxes } from '../../db/schema/index.js';
 import { allowedAddresses, type HostPolicy, HostRefusedError } from '../../net/host-policy.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
 import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';

@@ -15,11 +15,10 @@ import {
   SEARCH_RANKED_MATCHES,
   searchTickets,
 } from '../../db/queries/tickets.js';
-import { closedRefusal } from '../../domain/ticket-rules.js';
-import type { TicketStatus as Status } from '../../domain/vocabulary.js';
 import { describeSla } from '../../workflows/ticket-state.js';
-import type { ApiDeps } from '../app.js';
-import { conflict, invalidInput, notFound, unprocessable } from '../errors.js';
+import type { ApiDeps } from '../deps.js';
+import { invalidInput, notFound, unprocessable } from '../errors.js';
+import { IdempotencyHeaders, requireOpen } from '../route-helpers.js';
 import { authErrors, errors, IdParams, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 import {
   MessageView,
@@ -109,27 +108,6 @@ const ChangeTicketBody = Type.Object(
     description: 'null assigneeId unassigns; null categoryId clears the category',
   },
 );
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 200,
-      description: 'Repeating a request with the same key repeats nothing',
-    }),
-  ),
-});
-
-/**
- * The ticket, refused when missing (404) or closed (409). The workflow refuses commands to a closed
- * ticket too, but only once it has finished; until then it would still accept a reply or a change.
- */
-export function requireOpen<T extends { status: Status }>(ticket: T | undefined): T {
-  if (!ticket) throw notFound('ticket');
-  const refusal = closedRefusal(ticket.status);
-  if (refusal) throw conflict(refusal);
-  return ticket;
-}
 
 /** The assignee and category checks the workflow's activity makes too, answered as 422 before asking it. */
 async function requireUsableChange(

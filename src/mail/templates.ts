@@ -2,8 +2,8 @@
 
 import type { UserRole } from '../db/schema/index.js';
 import { MINUTE_MS } from '../domain/vocabulary.js';
-import { buildReplySubject } from '../ingest/threading.js';
 import type { SlaKind } from '../workflows/ticket-state.js';
+import { buildReplySubject } from './subject.js';
 
 export interface TicketFacts {
   ticketNumber: number;
