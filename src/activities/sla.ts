@@ -1,11 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
+import { senderAddress } from '../db/queries/mailboxes.js';
+import { managerAddresses, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
 import { findTicket, recordActivity } from '../db/queries/tickets.js';
 import { slaBreaches, tickets } from '../db/schema/index.js';
-import { queueEmail } from '../mail/outbox.js';
 import { escalationMail, type MailContent, type TicketFacts, warningMail } from '../mail/templates.js';
 import type { SlaEventInput } from '../workflows/contracts.js';
-import { type ActivityDeps, managerAddresses, senderAddress, ticketFacts } from './context.js';
+import type { ActivityDeps } from './context.js';
 
 async function queueSlaMail(
   tx: Tx,

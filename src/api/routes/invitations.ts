@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { Type } from 'typebox';
-import { senderAddress } from '../../activities/context.js';
 import type { DatabaseHandle, Tx } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
@@ -17,6 +16,7 @@ import {
   replaceOpenInvitation,
   revokeInvitation,
 } from '../../db/queries/invitations.js';
+import { senderAddress } from '../../db/queries/mailboxes.js';
 import { ensureMember, promoteMember, setDisplayName } from '../../db/queries/members.js';
 import { findMember } from '../../db/queries/organization-members.js';
 import {
