@@ -3,14 +3,19 @@
 // bytes when it has none) yields the same outcome however often it is fed in, even while the first
 // delivery is still in flight, because ticket ids are derived from the email and every write is keyed.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
+import {
+  addBounceNote,
+  findMailboxOwner,
+  findTicketByNumber,
+  isInLedger,
+  ticketsOfMessageIds,
+} from '../db/queries/ingest.js';
 import { verifiedAddresses } from '../db/queries/mailboxes.js';
 import { ensureMember } from '../db/queries/members.js';
-import { recordActivity } from '../db/queries/tickets.js';
-import { type Attachment, inboundEmails, mailboxes, ticketMessages, tickets } from '../db/schema/index.js';
+import type { Attachment, inboundEmails } from '../db/schema/index.js';
 import { extractTicketToken, normalizeSubjectForTitle } from '../mail/subject.js';
 import type { Storage } from '../storage/storage.js';
 import type { InboundRecord, IncomingMessage } from '../workflows/contracts.js';
@@ -127,10 +132,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       return { organizationId: source.organizationId, mailboxId: null, address: null };
     let receiver = mailboxCache.get(source.mailboxId);
     if (!receiver) {
-      const [row] = await admin
-        .select({ organizationId: mailboxes.organizationId, address: mailboxes.address })
-        .from(mailboxes)
-        .where(eq(mailboxes.id, source.mailboxId));
+      const row = await findMailboxOwner(admin, source.mailboxId);
       if (!row) throw new Error(`mailbox ${source.mailboxId} not found`);
       receiver = { organizationId: row.organizationId, mailboxId: source.mailboxId, address: row.address };
       mailboxCache.set(source.mailboxId, receiver);
@@ -190,17 +192,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   async function threadMatches(organizationId: string, ids: string[]): Promise<Map<string, ThreadMatch[]>> {
     const found = new Map<string, ThreadMatch[]>();
     if (ids.length === 0) return found;
-    const rows = await admin
-      .select({ messageId: ticketMessages.emailMessageId, ticketId: tickets.id, status: tickets.status })
-      .from(ticketMessages)
-      .innerJoin(tickets, eq(tickets.id, ticketMessages.ticketId))
-      .where(
-        and(
-          eq(tickets.organizationId, organizationId),
-          isNull(tickets.deletedAt),
-          inArray(ticketMessages.emailMessageId, ids),
-        ),
-      );
+    const rows = await ticketsOfMessageIds(admin, organizationId, ids);
     for (const row of rows) {
       const list = found.get(row.messageId!) ?? [];
       list.push({ ticketId: row.ticketId, status: row.status });
@@ -221,11 +213,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
 
   async function alreadyIngested(organizationId: string, messageKey: string): Promise<boolean> {
     if (recalled(organizationId, messageKey)) return true;
-    const [row] = await admin
-      .select({ id: inboundEmails.id })
-      .from(inboundEmails)
-      .where(and(eq(inboundEmails.organizationId, organizationId), eq(inboundEmails.messageKey, messageKey)));
-    return row !== undefined;
+    return isInLedger(admin, organizationId, messageKey);
   }
 
   /** The sender as a user (users are global) with at least a customer membership of the organisation. */
@@ -324,22 +312,8 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const summary = clean(email.textBody, MAX_CONTENT_BYTES).text.trim();
     await db.withTenant({ organizationId }, async (tx) => {
       if (ticketId) {
-        const [inserted] = await tx
-          .insert(ticketMessages)
-          .values({
-            ticketId,
-            type: 'system',
-            content: `An email to the customer could not be delivered${email.from ? ` (report from ${email.from.address})` : ''}.${summary ? `\n\n${summary}` : ''}`,
-            emailMessageId: messageKey,
-          })
-          .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] })
-          .returning({ id: ticketMessages.id });
-        if (inserted) {
-          await recordActivity(tx, ticketId, null, 'message_added', {
-            messageId: inserted.id,
-            reason: 'bounce',
-          });
-        }
+        const content = `An email to the customer could not be delivered${email.from ? ` (report from ${email.from.address})` : ''}.${summary ? `\n\n${summary}` : ''}`;
+        await addBounceNote(tx, ticketId, content, messageKey);
       }
       await recordInboundEmail(tx, {
         organizationId,
@@ -443,17 +417,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     let tokenMatch: ThreadMatch | null = null;
     const token = extractTicketToken(email.subject);
     if (token !== null && messageIdMatches.length === 0) {
-      const [row] = await admin
-        .select({ ticketId: tickets.id, status: tickets.status })
-        .from(tickets)
-        .where(
-          and(
-            eq(tickets.organizationId, organizationId),
-            eq(tickets.ticketNumber, token),
-            isNull(tickets.deletedAt),
-          ),
-        );
-      tokenMatch = row ?? null;
+      tokenMatch = (await findTicketByNumber(admin, organizationId, token)) ?? null;
     }
     const decision = decideFromMatches(messageIdMatches, tokenMatch);
 
