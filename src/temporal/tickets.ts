@@ -39,8 +39,10 @@ function refusal(error: unknown): never {
 }
 
 /**
- * How the API and ingest talk to ticket workflows: every write that changes a ticket goes through here,
- * so the workflow's clocks and the database never disagree.
+ * How the API and ingest talk to ticket workflows. Writes that change SLA state go through here, so the
+ * workflow's clocks and the database never disagree. The exceptions change no clock and write directly:
+ * bounce notes (db/queries/ingest.ts), tag renames and merges (db/queries/tags.ts) and a deleted
+ * category cleared from its tickets (the foreign key); see the README's "How it fits together".
  */
 export function createTicketCommands(client: Client, taskQueue: string): TicketCommands {
   const handle = (ticketId: string) => client.workflow.getHandle(ticketWorkflowId(ticketId));
