@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { and, eq, sql } from 'drizzle-orm';
-import { createFileMailer } from '../src/activities/mailer.js';
-import { createFileStorage } from '../src/activities/storage.js';
 import {
   organizations,
   slaPolicies,
@@ -16,6 +14,8 @@ import {
   userOrganizations,
   users,
 } from '../src/db/schema/index.js';
+import { createFileMailer } from '../src/mail/mailer.js';
+import { createFileStorage } from '../src/storage/storage.js';
 import { createSurveyLinks } from '../src/surveys/signed-links.js';
 import { createTicketCommands } from '../src/temporal/tickets.js';
 import { createTicketWorker } from '../src/temporal/worker.js';

@@ -8,15 +8,15 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { ActivityDeps } from './activities/index.js';
-import { createFileMailer, createSmtpMailer, type Mailer } from './activities/mailer.js';
-import { createFileStorage, type Storage } from './activities/storage.js';
 import { type Config, ConfigError } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { isOutage } from './errors.js';
 import { findRunningInstance, type InstanceLock, lockDataDir } from './instance.js';
 import type { Logger } from './logger.js';
-import { isOutage } from './outage.js';
+import { createFileMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
 import { step } from './process.js';
+import { createFileStorage, type Storage } from './storage/storage.js';
 import { createSurveyLinks, type SurveyLinks } from './surveys/signed-links.js';
 import { startTemporalDevServer } from './temporal/dev-server.js';
 

@@ -1,8 +1,8 @@
 // The operator's command line: `npm run cli -- <command> [options]` (or `npx insightdesk …`).
+
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { invitationMail } from './activities/templates.js';
 import { issueApiToken, newInvitationToken } from './api/auth/tokens.js';
 import { cliTemporalAddress, openCliDatabase } from './bootstrap.js';
 import type { Config } from './config.js';
@@ -18,6 +18,8 @@ import { normalEmail } from './db/queries/sign-in.js';
 import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from './db/queries/subscriptions.js';
 import { mailboxes, type SubscriptionPlan, users } from './db/schema/index.js';
 import { seedDemo } from './demo.js';
+import { HOUR_MS } from './domain/vocabulary.js';
+import { invitationMail } from './mail/templates.js';
 import { runEntryPoint } from './process.js';
 import { createTicketCommands } from './temporal/tickets.js';
 import { describeSla } from './workflows/ticket-state.js';
@@ -109,7 +111,7 @@ const commands: Record<string, (db: DatabaseHandle, config: Config) => Promise<v
     const org = await organization(db);
     const email = normalEmail(required('email'));
     const { token, tokenHash } = newInvitationToken();
-    const expiresAt = new Date(Date.now() + config.api.invitationTtlHours * 3_600_000);
+    const expiresAt = new Date(Date.now() + config.api.invitationTtlHours * HOUR_MS);
     // An account belongs to its person: the operator invites, the person accepts and sets the password.
     const { created } = await db.withTenant({ organizationId: org.id }, async (tx) => {
       const invited = await replaceOpenInvitation(tx, {

@@ -19,6 +19,22 @@ const optionalString = z
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
+/**
+ * Defaults that code outside this module also falls back to when its caller (a test, a benchmark) leaves
+ * a setting out: the one place they are written.
+ */
+export const DEFAULTS = {
+  apiHost: '127.0.0.1',
+  apiPort: 3000,
+  loginRateLimit: 10,
+  loginAccountRateLimit: 20,
+  loginTokenDays: 30,
+  invitationTtlHours: 168,
+  sessionIdleMinutes: 12 * 60,
+  sessionMaxHours: 14 * 24,
+  imapPollSeconds: 30,
+} as const;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -64,7 +80,7 @@ const envSchema = z.object({
       .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an organisation slug')
       .optional(),
   ),
-  IMAP_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  IMAP_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.imapPollSeconds),
   INGEST_TASK_QUEUE: z.string().trim().min(1).default('insightdesk-ingest'),
   INGEST_MAX_EMAIL_MB: z.coerce.number().positive().max(1024).default(25),
   INGEST_MAX_ATTACHMENT_MB: z.coerce.number().positive().max(1024).default(10),
@@ -72,8 +88,8 @@ const envSchema = z.object({
 
   INBOUND_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
-  API_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  API_PORT: port.default(3000),
+  API_HOST: z.string().trim().min(1).default(DEFAULTS.apiHost),
+  API_PORT: port.default(DEFAULTS.apiPort),
   API_TRUST_PROXY: z
     .string()
     .trim()
@@ -86,11 +102,16 @@ const envSchema = z.object({
       }
       return parsed;
     }),
-  API_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
-  API_LOGIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(20),
+  API_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(DEFAULTS.loginRateLimit),
+  API_LOGIN_ACCOUNT_RATE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(DEFAULTS.loginAccountRateLimit),
   MAILBOX_ALLOW_PRIVATE_HOSTS: z.stringbool().optional(),
-  API_LOGIN_TOKEN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
+  API_LOGIN_TOKEN_DAYS: z.coerce.number().int().min(1).max(365).default(DEFAULTS.loginTokenDays),
+  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(DEFAULTS.invitationTtlHours),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
 
   SESSION_IDLE_MINUTES: z.coerce
@@ -98,13 +119,13 @@ const envSchema = z.object({
     .int()
     .min(5)
     .max(60 * 24 * 30)
-    .default(12 * 60),
+    .default(DEFAULTS.sessionIdleMinutes),
   SESSION_MAX_HOURS: z.coerce
     .number()
     .int()
     .min(1)
     .max(24 * 365)
-    .default(14 * 24),
+    .default(DEFAULTS.sessionMaxHours),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),

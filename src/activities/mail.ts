@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { countEmail } from '../db/queries/subscriptions.js';
 import { outboundEmails } from '../db/schema/index.js';
+import { PermanentMailError } from '../mail/mailer.js';
 import type { ActivityDeps } from './context.js';
-import { PermanentMailError } from './mailer.js';
 
 /** Runs `fn` up to 6 times, 0.5 s apart and doubling (about 15 s in all); rethrows the last failure. */
 async function retrying<T>(fn: () => Promise<T>): Promise<T> {

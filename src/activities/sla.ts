@@ -1,13 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
-import { findTicket, recordActivity } from '../db/queries/tickets.js';
+import { senderAddress } from '../db/queries/mailboxes.js';
+import { managerAddresses, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { recordBreachOnce, setTicketSlaDeadline } from '../db/queries/sla-breaches.js';
+import { findTicket } from '../db/queries/tickets.js';
 import { queueWebhookEvent } from '../db/queries/webhooks.js';
-import { slaBreaches, tickets } from '../db/schema/index.js';
+import { escalationMail, type MailContent, type TicketFacts, warningMail } from '../mail/templates.js';
 import type { SlaEventInput } from '../workflows/contracts.js';
-import { type ActivityDeps, managerAddresses, senderAddress, ticketFacts } from './context.js';
-import { queueEmail } from './outbox.js';
-import { escalationMail, type MailContent, type TicketFacts, warningMail } from './templates.js';
+import type { ActivityDeps } from './context.js';
 
 async function queueSlaMail(
   tx: Tx,
@@ -45,30 +45,15 @@ export function createSlaActivities(deps: ActivityDeps) {
     async recordSlaBreach(input: SlaEventInput): Promise<{ outboundId: string | null }> {
       return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
         const deadline = new Date(input.deadline);
-        const detectedAt = new Date(input.detectedAt);
-        const [inserted] = await tx
-          .insert(slaBreaches)
-          .values({
-            organizationId: input.organizationId,
-            ticketId: input.ticketId,
-            kind: input.kind,
-            deadline,
-            detectedAt,
-          })
-          .onConflictDoNothing({ target: [slaBreaches.ticketId, slaBreaches.kind, slaBreaches.deadline] })
-          .returning({ id: slaBreaches.id });
-        const lateByMs = Math.max(0, detectedAt.getTime() - deadline.getTime());
-        if (inserted) {
-          await tx
-            .update(tickets)
-            .set({ slaBreached: sql`coalesce(${tickets.slaBreached}, ${input.detectedAt}::timestamptz)` })
-            .where(and(eq(tickets.id, input.ticketId), eq(tickets.organizationId, input.organizationId)));
-          await recordActivity(tx, input.ticketId, null, 'sla_breached', {
-            slaKind: input.kind,
-            slaDeadline: input.deadline,
-            lateByMs,
-          });
-        }
+        const lateByMs = Math.max(0, new Date(input.detectedAt).getTime() - deadline.getTime());
+        await recordBreachOnce(tx, {
+          organizationId: input.organizationId,
+          ticketId: input.ticketId,
+          kind: input.kind,
+          deadline: input.deadline,
+          detectedAt: input.detectedAt,
+          lateByMs,
+        });
         const outboundId = await queueSlaMail(
           tx,
           deps,
@@ -119,10 +104,12 @@ export function createSlaActivities(deps: ActivityDeps) {
       deadline: string | null;
     }): Promise<void> {
       await db.withTenant({ organizationId: input.organizationId }, (tx) =>
-        tx
-          .update(tickets)
-          .set({ slaDeadline: input.deadline ? new Date(input.deadline) : null })
-          .where(and(eq(tickets.id, input.ticketId), eq(tickets.organizationId, input.organizationId))),
+        setTicketSlaDeadline(
+          tx,
+          input.organizationId,
+          input.ticketId,
+          input.deadline ? new Date(input.deadline) : null,
+        ),
       );
     },
   };

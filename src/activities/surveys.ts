@@ -1,10 +1,11 @@
 import { uuidFromName } from '../db/ids.js';
+import { senderAddress } from '../db/queries/mailboxes.js';
+import { queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
 import { findTicket } from '../db/queries/tickets.js';
 import { csatSurveys } from '../db/schema/index.js';
+import { surveyMail } from '../mail/templates.js';
 import type { SurveyInput } from '../workflows/contracts.js';
-import { type ActivityDeps, senderAddress, ticketFacts } from './context.js';
-import { queueEmail } from './outbox.js';
-import { surveyMail } from './templates.js';
+import type { ActivityDeps } from './context.js';
 
 export function createSurveyActivities({ db, defaultFrom, surveyLinks }: ActivityDeps) {
   return {

@@ -1,22 +1,32 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
-import { recordMessageAttachments } from '../db/queries/attachments.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
-import { isAssignable } from '../db/queries/organization-members.js';
+import { senderAddress } from '../db/queries/mailboxes.js';
+import {
+  findMessage,
+  findMessageOfEmail,
+  insertMessage,
+  insertSystemMessage,
+  threadMessageIds,
+  touchTicket,
+} from '../db/queries/messages.js';
+import { surveyDelayMinutes as surveyDelay } from '../db/queries/organizations.js';
+import { findQueuedEmail, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { loadSlaPolicy } from '../db/queries/sla-policies.js';
+import { ticketChangeRefusal } from '../db/queries/ticket-rules.js';
 import {
   assignTicketWithActivity,
   changeTicketCategory,
   changeTicketPriority,
   changeTicketStatus,
   createTicket,
-  findCategory,
   findTicket,
   recordActivity,
   setTicketTags,
 } from '../db/queries/tickets.js';
-import { organizations, outboundEmails, type Ticket, ticketMessages, tickets } from '../db/schema/index.js';
+import type { Ticket } from '../db/schema/index.js';
+import { acknowledgementMail, replyMail } from '../mail/templates.js';
 import type {
   AgentReplyInput,
   ChangeResult,
@@ -27,9 +37,7 @@ import type {
   TicketChanges,
 } from '../workflows/contracts.js';
 import { transitionError } from '../workflows/ticket-state.js';
-import { type ActivityDeps, loadSlaPolicy, senderAddress, ticketFacts } from './context.js';
-import { queueEmail } from './outbox.js';
-import { acknowledgementMail, replyMail } from './templates.js';
+import type { ActivityDeps } from './context.js';
 
 /** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
 const invalid = (message: string) =>
@@ -51,24 +59,6 @@ async function recordInbound(
   outcome: 'ticket_created' | 'message_added',
 ) {
   await recordInboundEmail(tx, { organizationId, ticketId, outcome, ...inbound });
-}
-
-/**
- * Inserts a message of the organisation's ticket with its files recorded in `attachments`, in the
- * caller's transaction. An email already stored on the ticket is not stored again: undefined.
- */
-async function insertMessage(
-  tx: Tx,
-  organizationId: string,
-  values: typeof ticketMessages.$inferInsert,
-): Promise<string | undefined> {
-  const [inserted] = await tx
-    .insert(ticketMessages)
-    .values(values)
-    .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] })
-    .returning({ id: ticketMessages.id });
-  if (inserted) await recordMessageAttachments(tx, organizationId, inserted.id, values.attachments ?? []);
-  return inserted?.id;
 }
 
 export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
@@ -136,15 +126,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           });
           acknowledgementId = queued.id;
           // Stored like every outbound Message-ID, so a reply to the acknowledgement threads here.
-          await tx
-            .insert(ticketMessages)
-            .values({
-              ticketId: ticket.id,
-              content: mail.text,
-              type: 'system',
-              emailMessageId: queued.messageId,
-            })
-            .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] });
+          await insertSystemMessage(tx, ticket.id, mail.text, queued.messageId);
         }
         return {
           ticketNumber: ticket.ticketNumber,
@@ -165,30 +147,17 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
       return db.withTenant({ organizationId, userId: input.authorId }, async (tx) => {
         const ticket = await requireTicket(tx, organizationId, ticketId);
         const messageId = uuidFromName('agent-message', `${ticketId}:${input.idempotencyKey}`);
-        const [existing] = await tx.select().from(ticketMessages).where(eq(ticketMessages.id, messageId));
+        const existing = await findMessage(tx, messageId);
         if (existing) {
           // Written by an attempt whose workflow task was lost (worker killed after the commit): its email
           // is still to be delivered by this run, so hand back its outbox row (delivery sends it once).
-          const [queued] = await tx
-            .select({ id: outboundEmails.id })
-            .from(outboundEmails)
-            .where(
-              and(
-                eq(outboundEmails.organizationId, organizationId),
-                eq(outboundEmails.idempotencyKey, replyMailKey(messageId)),
-              ),
-            );
+          const queued = await findQueuedEmail(tx, organizationId, replyMailKey(messageId));
           return { messageId, emailMessageId: existing.emailMessageId, outboundId: queued?.id ?? null };
         }
         let outbound: { id: string; messageId: string } | null = null;
         if (!input.internal) {
           const from = await senderAddress(tx, organizationId, defaultFrom);
-          const thread = await tx
-            .select({ id: ticketMessages.emailMessageId })
-            .from(ticketMessages)
-            .where(and(eq(ticketMessages.ticketId, ticketId), isNotNull(ticketMessages.emailMessageId)))
-            .orderBy(asc(ticketMessages.createdAt));
-          const references = thread.map((m) => m.id!).slice(-20);
+          const references = (await threadMessageIds(tx, ticketId)).slice(-20);
           const facts = await ticketFacts(tx, ticket);
           const mail = replyMail(facts, input.content);
           outbound = await queueEmail(tx, {
@@ -219,12 +188,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           attachments: input.attachments ?? [],
           emailMessageId: outbound?.messageId ?? null,
         });
-        if (!input.internal) {
-          await tx
-            .update(tickets)
-            .set({ firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, now())`, updatedAt: new Date() })
-            .where(eq(tickets.id, ticketId));
-        }
+        if (!input.internal) await touchTicket(tx, ticketId, { answered: true });
         await recordActivity(tx, ticketId, input.authorId, 'message_added', {
           messageId,
           reason: input.internal ? 'internal note' : 'reply',
@@ -254,18 +218,10 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         if (message.inbound)
           await recordInbound(tx, organizationId, ticketId, message.inbound, 'message_added');
         if (!insertedId) {
-          const [existing] = await tx
-            .select({ id: ticketMessages.id })
-            .from(ticketMessages)
-            .where(
-              and(
-                eq(ticketMessages.ticketId, ticketId),
-                eq(ticketMessages.emailMessageId, message.emailMessageId!),
-              ),
-            );
+          const existing = await findMessageOfEmail(tx, ticketId, message.emailMessageId!);
           return { messageId: existing!.id, duplicate: true };
         }
-        await tx.update(tickets).set({ updatedAt: new Date() }).where(eq(tickets.id, ticketId));
+        await touchTicket(tx, ticketId, { answered: false });
         await recordActivity(tx, ticketId, message.senderId, 'message_added', {
           messageId: insertedId,
           reason: 'customer',
@@ -296,13 +252,14 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           policy = await loadSlaPolicy(tx, organizationId, ticket.priority);
         }
         if (changes.assigneeId !== undefined && changes.assigneeId !== ticket.assigneeId) {
-          if (changes.assigneeId !== null) await requireAgent(tx, organizationId, changes.assigneeId);
+          const refusal = await ticketChangeRefusal(tx, organizationId, { assigneeId: changes.assigneeId });
+          if (refusal) throw invalid(refusal);
           ticket = (await assignTicketWithActivity(tx, organizationId, ticketId, changes.assigneeId, actor))!;
         }
         if (changes.tags) ticket = (await setTicketTags(tx, organizationId, ticketId, changes.tags, actor))!;
         if (changes.categoryId !== undefined && changes.categoryId !== ticket.categoryId) {
-          if (changes.categoryId !== null && !(await findCategory(tx, organizationId, changes.categoryId)))
-            throw invalid('categoryId must be a category of this organisation');
+          const refusal = await ticketChangeRefusal(tx, organizationId, { categoryId: changes.categoryId });
+          if (refusal) throw invalid(refusal);
           ticket = (await changeTicketCategory(tx, organizationId, ticketId, changes.categoryId, actor))!;
         }
         const surveyDelayMinutes = resolved ? await surveyDelay(tx, organizationId) : undefined;
@@ -317,18 +274,4 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
       });
     },
   };
-}
-
-/** Minutes from resolving to the satisfaction survey, read when resolving so a settings change applies at once. */
-async function surveyDelay(tx: Tx, organizationId: string): Promise<number | undefined> {
-  const [org] = await tx
-    .select({ settings: organizations.settings })
-    .from(organizations)
-    .where(eq(organizations.id, organizationId));
-  return org?.settings?.satisfactionSurvey?.delayMinutes;
-}
-
-async function requireAgent(tx: Tx, organizationId: string, userId: string) {
-  if (!(await isAssignable(tx, organizationId, userId)))
-    throw invalid('assignee must be an active agent of this organisation');
 }

@@ -2,15 +2,12 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import type { Mailer } from '../activities/mailer.js';
-import type { Storage } from '../activities/storage.js';
 import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
 import type { TrustedProxies } from '../config.js';
-import type { DatabaseHandle } from '../db/client.js';
+import { DEFAULTS } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { HostPolicy } from '../net/host-policy.js';
-import type { SurveyLinks } from '../surveys/signed-links.js';
-import type { TicketCommands } from '../temporal/tickets.js';
+import type { ApiDeps } from './deps.js';
 import { authenticate, authenticatePerson, type SessionOptions, setupTenantContext } from './plugins/auth.js';
 import { answerFrameworkError, setupErrorHandling } from './plugins/errors.js';
 import { refuseNulCharacters } from './plugins/nul-characters.js';
@@ -47,19 +44,6 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { ErrorResponse } from './schemas/common.js';
 import { signInLimiters } from './sign-in-limits.js';
 
-/** What the routes work with; built and closed by the caller (entry point or test). */
-export interface ApiDeps {
-  db: DatabaseHandle;
-  tickets: TicketCommands;
-  storage: Storage;
-  /** Verifies the signed links of satisfaction surveys (the same keys the worker signs with). */
-  surveyLinks: SurveyLinks;
-  /** The API's own mail (invitations): the transport the worker delivers the outbox with. */
-  mailer: Mailer;
-  /** Sender for organisations without a mailbox of their own. */
-  defaultFrom: string;
-}
-
 export interface ApiOptions extends ApiDeps {
   /** The process's pino logger (src/logger.ts), or pino options (tests), or false (default) for none. */
   logger?: FastifyServerOptions['logger'] | Logger;
@@ -83,11 +67,18 @@ export interface ApiOptions extends ApiDeps {
   web?: WebOptions | false;
 }
 
-const DEFAULT_LOGIN: LoginOptions = { maxPerMinute: 10, maxPerAccount: 20, tokenDays: 30 };
-const DEFAULT_INVITATIONS: InvitationOptions = { ttlHours: 168, apiUrl: 'http://127.0.0.1:3000' };
+const DEFAULT_LOGIN: LoginOptions = {
+  maxPerMinute: DEFAULTS.loginRateLimit,
+  maxPerAccount: DEFAULTS.loginAccountRateLimit,
+  tokenDays: DEFAULTS.loginTokenDays,
+};
+const DEFAULT_INVITATIONS: InvitationOptions = {
+  ttlHours: DEFAULTS.invitationTtlHours,
+  apiUrl: `http://${DEFAULTS.apiHost}:${DEFAULTS.apiPort}`,
+};
 const DEFAULT_SESSIONS: SessionOptions = {
-  idleMinutes: 12 * 60,
-  absoluteHours: 14 * 24,
+  idleMinutes: DEFAULTS.sessionIdleMinutes,
+  absoluteHours: DEFAULTS.sessionMaxHours,
   secureCookies: false,
 };
 

@@ -1,4 +1,5 @@
 import type { PlanLimitError } from '../db/queries/subscriptions.js';
+import { isUniqueViolation } from '../errors.js';
 
 /**
  * An error the API answers with its own status and a stable `code`; the errors plugin turns it into
@@ -54,12 +55,6 @@ export const planLimitExceeded = (error: PlanLimitError) =>
 /** Well-formed input that refers to something unusable (an assignee who is not an agent, …). */
 export const unprocessable = (message: string, details?: unknown) =>
   new ApiError(422, 'unprocessable', message, details);
-
-/** PostgreSQL's unique_violation, seen through Drizzle's wrapper. */
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } } | null)?.cause;
-  return cause?.code === '23505' || (error as { code?: string } | null)?.code === '23505';
-}
 
 /** Runs a write that a unique index may refuse (a race the handler's own checks cannot close) as 409. */
 export async function conflictOnDuplicate<T>(write: Promise<T>, message: string): Promise<T> {

@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/client.js';
+import { MINUTE_MS } from '../domain/vocabulary.js';
 import { byBodyField, byClientAddress, type RateLimiter, rateLimiter } from './plugins/rate-limit.js';
 
 export interface SignInLimitOptions {
@@ -8,7 +9,6 @@ export interface SignInLimitOptions {
   maxPerAccount: number;
 }
 
-const MINUTE_MS = 60_000;
 export const ACCOUNT_WINDOW_MS = 15 * MINUTE_MS;
 
 /**

@@ -3,18 +3,21 @@
 // mailbox's progress (UIDVALIDITY + last UID) only after the pipeline returned, i.e. after Temporal
 // durably accepted the ticket start or message signal. A crash therefore re-reads, never skips, and the
 // pipeline recognises what it already handled.
+
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, sql } from 'drizzle-orm';
 import { type FetchMessageObject, ImapFlow } from 'imapflow';
+import { DEFAULTS } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { markMailboxVerified } from '../db/queries/mailboxes.js';
-import { type Mailbox, mailboxes } from '../db/schema/index.js';
+import type { Mailbox } from '../db/schema/index.js';
+import { isTransient } from '../errors.js';
 import { allowedAddresses, type HostPolicy, HostRefusedError } from '../net/host-policy.js';
 import { conversationKeys, groupByConversation } from './batching.js';
 import { loginProvesAddress } from './imap-verification.js';
 import { describeError, type IngestLogger, silentLogger } from './log.js';
 import type { IngestOutcome, IngestPipeline } from './pipeline.js';
+import { createProgressStore, type Progress } from './progress-store.js';
 
 export interface ReaderOptions {
   /** Look for new mail at least this often, IDLE or not (the poll for servers without IDLE). */
@@ -40,7 +43,7 @@ export interface ReaderOptions {
 }
 
 export const DEFAULT_READER_OPTIONS: ReaderOptions = {
-  pollIntervalMs: 30_000,
+  pollIntervalMs: DEFAULTS.imapPollSeconds * 1000,
   useIdle: true,
   batchSize: 50,
   reconnect: { initialMs: 1_000, maxMs: 60_000 },
@@ -113,52 +116,6 @@ async function runConcurrently<T>(items: readonly T[], limit: number, task: (ite
 /** The first bytes of an oversized message: enough for its headers. */
 const OVERSIZED_PREFIX_BYTES = 256 * 1024;
 
-/** Connection and resource trouble: retrying later can succeed, so such a failure never quarantines mail. */
-export function isTransientError(error: unknown): boolean {
-  const transientCodes = new Set([
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EPIPE',
-    'EHOSTUNREACH',
-    'ENETUNREACH',
-    'EAI_AGAIN',
-    'ENOSPC',
-    'EIO',
-    'EMFILE',
-    'CONNECTION_CLOSED',
-    'CONNECTION_ENDED',
-    'CONNECTION_DESTROYED',
-    'CONNECT_TIMEOUT',
-    'NoConnection',
-  ]);
-  // gRPC: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE.
-  const transientGrpc = new Set([4, 8, 10, 13, 14]);
-  let current: unknown = error;
-  let rpc = false;
-  for (let depth = 0; current && depth < 10; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (transientCodes.has(code)) return true;
-      // SQLSTATE classes: connection exception, transaction rollback, insufficient resources, operator intervention.
-      if (/^(?:08|40|53|57)[0-9A-Z]{3}$/.test(code)) return true;
-    }
-    // A gRPC status decides for a Temporal call: INVALID_ARGUMENT (a payload too large) will not pass later.
-    if (typeof code === 'number' && rpc) return transientGrpc.has(code);
-    const name = (current as { name?: unknown }).name;
-    if (name === 'ServiceError' || name === 'TransportError') rpc = true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  // A Temporal call that failed without a status: the server was not reached.
-  return rpc;
-}
-
-interface Progress {
-  uidValidity: number;
-  lastUid: number;
-  firstSync: boolean;
-}
-
 /**
  * Reads one mailbox until `signal` aborts, `maxRunMs` passes, or the mailbox is deactivated. Connection
  * problems never end it: it reconnects with exponential backoff. Bad mail never stops it either: the
@@ -182,57 +139,14 @@ export async function readMailbox(
   const progress: ReaderProgress = { uidValidity: null, lastUid: 0, processed: 0, connected: false };
   const report = () => run.onProgress?.({ ...progress });
 
-  const loadMailbox = async (): Promise<Mailbox | undefined> =>
-    (await db.adminDb.select().from(mailboxes).where(eq(mailboxes.id, mailboxId)))[0];
+  const store = createProgressStore(db, mailboxId, { skipSeenOnFirstSync: opts.skipSeenOnFirstSync, log });
+  const { loadMailbox, recordError } = store;
+  const syncProgress = store.sync;
   const isReadable = (m: Mailbox | undefined): m is Mailbox => !!m && m.isActive && !!m.imapHost;
-  const recordError = (message: string | null) =>
-    db.adminDb
-      .update(mailboxes)
-      .set({ lastError: message, updatedAt: new Date() })
-      .where(eq(mailboxes.id, mailboxId));
-
-  async function syncProgress(uidValidity: number): Promise<Progress> {
-    const [row] = await db.adminDb
-      .select({ uidValidity: mailboxes.uidValidity, lastUid: mailboxes.lastUid })
-      .from(mailboxes)
-      .where(eq(mailboxes.id, mailboxId));
-    if (!row) throw new Error(`mailbox ${mailboxId} disappeared`);
-    if (row.uidValidity === uidValidity) return { uidValidity, lastUid: row.lastUid, firstSync: false };
-    if (row.uidValidity !== null) {
-      log.warn(
-        'UIDVALIDITY changed: rescanning the folder, mail already ingested is recognised and skipped',
-        {
-          mailboxId,
-          previous: row.uidValidity,
-          current: uidValidity,
-        },
-      );
-    }
-    // Conditional on the value we read, so a reader that overlaps this one cannot be rolled back.
-    await db.adminDb
-      .update(mailboxes)
-      .set({ uidValidity, lastUid: 0, updatedAt: new Date() })
-      .where(
-        and(
-          eq(mailboxes.id, mailboxId),
-          row.uidValidity === null
-            ? sql`${mailboxes.uidValidity} is null`
-            : eq(mailboxes.uidValidity, row.uidValidity),
-        ),
-      );
-    return { uidValidity, lastUid: 0, firstSync: row.uidValidity === null && opts.skipSeenOnFirstSync };
-  }
 
   async function advance(state: Progress, uid: number): Promise<void> {
     if (uid <= state.lastUid) return;
-    await db.adminDb
-      .update(mailboxes)
-      .set({
-        lastUid: sql`greatest(${mailboxes.lastUid}, ${uid})`,
-        lastSyncedAt: new Date(),
-        lastError: null,
-      })
-      .where(and(eq(mailboxes.id, mailboxId), eq(mailboxes.uidValidity, state.uidValidity)));
+    await store.advance(state, uid);
     state.lastUid = uid;
     progress.lastUid = uid;
     report();
@@ -246,7 +160,7 @@ export async function readMailbox(
       failures.delete(key);
       return outcome;
     } catch (error) {
-      if (isTransientError(error)) throw error;
+      if (isTransient(error)) throw error;
       const attempts = (failures.get(key) ?? 0) + 1;
       failures.set(key, attempts);
       log.error('ingesting an email failed', { mailboxId, uid, attempts, error: describeError(error) });

@@ -3,19 +3,26 @@
 // bytes when it has none) yields the same outcome however often it is fed in, even while the first
 // delivery is still in flight, because ticket ids are derived from the email and every write is keyed.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { Storage } from '../activities/storage.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
+import {
+  addBounceNote,
+  findMailboxOwner,
+  findTicketByNumberFromParticipant,
+  isInLedger,
+  ticketsOfMessageIds,
+} from '../db/queries/ingest.js';
 import { verifiedAddresses } from '../db/queries/mailboxes.js';
 import { ensureMember } from '../db/queries/members.js';
-import { ticketByTokenFromParticipant } from '../db/queries/participants.js';
-import { recordActivity } from '../db/queries/tickets.js';
-import { type Attachment, inboundEmails, mailboxes, ticketMessages, tickets } from '../db/schema/index.js';
-import { TicketCommandError, type TicketCommands } from '../temporal/tickets.js';
+import type { inboundEmails } from '../db/schema/index.js';
+import { extractTicketToken, normalizeSubjectForTitle } from '../mail/subject.js';
+import type { Storage } from '../storage/storage.js';
 import type { InboundRecord, IncomingMessage } from '../workflows/contracts.js';
+import { TicketCommandError, type TicketCommands } from '../workflows/contracts.js';
+import { clean, formatSize, sizeColumn } from './clean.js';
 import { describeError, type IngestLogger, silentLogger } from './log.js';
+import { incomingMessage, MAX_CONTENT_BYTES, MAX_DESCRIPTION_BYTES } from './message-body.js';
 import {
   type InboundEmail,
   type ParseLimits,
@@ -24,12 +31,7 @@ import {
   UnparseableEmailError,
 } from './parse.js';
 import { classifyInbound } from './protection.js';
-import {
-  decideFromMatches,
-  extractTicketToken,
-  normalizeSubjectForTitle,
-  type ThreadMatch,
-} from './threading.js';
+import { decideFromMatches, type ThreadingDecision, type ThreadMatch } from './threading.js';
 
 export type IngestSource = { mailboxId: string } | { organizationId: string };
 
@@ -69,40 +71,16 @@ export interface IngestPipeline {
   quarantine(raw: Buffer, source: IngestSource, reason: string): Promise<IngestOutcome>;
 }
 
-// Temporal refuses payloads over 2 MB: the texts that travel in the workflow start or signal are capped,
-// and the complete email is then kept as an attachment.
-const MAX_CONTENT_BYTES = 256 * 1024;
-const MAX_ORIGINAL_BYTES = 256 * 1024;
-const MAX_HTML_BYTES = 512 * 1024;
-const MAX_DESCRIPTION_BYTES = 64 * 1024;
 const MAX_REFERENCES = 50;
 /** Referenced emails whose derived ticket is looked for in Temporal when no stored message matched. */
 const MAX_PENDING_PROBES = 4;
 const RECENT_LIMIT = 10_000;
 const ADDRESS_CACHE_MS = 60_000;
 
-/** Strips NUL (PostgreSQL text and jsonb refuse it) and cuts to `maxBytes` of UTF-8. */
-function clean(text: string, maxBytes = Number.POSITIVE_INFINITY): { text: string; truncated: boolean } {
-  const noNul = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
-  if (noNul.length * 3 <= maxBytes || Buffer.byteLength(noNul) <= maxBytes)
-    return { text: noNul, truncated: false };
-  const cut = Buffer.from(noNul)
-    .subarray(0, maxBytes)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
-  return { text: cut, truncated: true };
-}
-
-const formatSize = (bytes: number) =>
-  bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
-
 const sha256 = (raw: Buffer) => `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 /** A ticket opened by an email has an id derived from it, so every delivery of that email names the same one. */
 const emailTicketId = (organizationId: string, messageKey: string) =>
   uuidFromName('email-ticket', `${organizationId}:${messageKey}`);
-/** The ledger's integer column; a message can be bigger than that. */
-const sizeColumn = (bytes: number) => Math.min(bytes, 2 ** 31 - 1);
-
 export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   const { db, storage, limits } = deps;
   const log = deps.log ?? silentLogger;
@@ -132,10 +110,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       return { organizationId: source.organizationId, mailboxId: null, address: null };
     let receiver = mailboxCache.get(source.mailboxId);
     if (!receiver) {
-      const [row] = await admin
-        .select({ organizationId: mailboxes.organizationId, address: mailboxes.address })
-        .from(mailboxes)
-        .where(eq(mailboxes.id, source.mailboxId));
+      const row = await findMailboxOwner(admin, source.mailboxId);
       if (!row) throw new Error(`mailbox ${source.mailboxId} not found`);
       receiver = { organizationId: row.organizationId, mailboxId: source.mailboxId, address: row.address };
       mailboxCache.set(source.mailboxId, receiver);
@@ -195,17 +170,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   async function threadMatches(organizationId: string, ids: string[]): Promise<Map<string, ThreadMatch[]>> {
     const found = new Map<string, ThreadMatch[]>();
     if (ids.length === 0) return found;
-    const rows = await admin
-      .select({ messageId: ticketMessages.emailMessageId, ticketId: tickets.id, status: tickets.status })
-      .from(ticketMessages)
-      .innerJoin(tickets, eq(tickets.id, ticketMessages.ticketId))
-      .where(
-        and(
-          eq(tickets.organizationId, organizationId),
-          isNull(tickets.deletedAt),
-          inArray(ticketMessages.emailMessageId, ids),
-        ),
-      );
+    const rows = await ticketsOfMessageIds(admin, organizationId, ids);
     for (const row of rows) {
       const list = found.get(row.messageId!) ?? [];
       list.push({ ticketId: row.ticketId, status: row.status });
@@ -226,11 +191,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
 
   async function alreadyIngested(organizationId: string, messageKey: string): Promise<boolean> {
     if (recalled(organizationId, messageKey)) return true;
-    const [row] = await admin
-      .select({ id: inboundEmails.id })
-      .from(inboundEmails)
-      .where(and(eq(inboundEmails.organizationId, organizationId), eq(inboundEmails.messageKey, messageKey)));
-    return row !== undefined;
+    return isInLedger(admin, organizationId, messageKey);
   }
 
   /** The sender as a user (users are global) with at least a customer membership of the organisation. */
@@ -244,75 +205,6 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       const { user } = await ensureMember(tx, organizationId, { email, name, role: 'customer' });
       return user.id;
     });
-  }
-
-  async function storeAttachments(
-    organizationId: string,
-    messageKey: string,
-    email: InboundEmail,
-  ): Promise<Attachment[]> {
-    const stored: Attachment[] = [];
-    for (const [index, part] of email.attachments.entries()) {
-      // Under the organisation's scope: its identical files share one copy, never another organisation's.
-      const { key } = await storage.put(organizationId, part.content);
-      // Derived from the email, so a repeat describes the same attachment with the same id.
-      const id = uuidFromName('email-attachment', `${organizationId}:${messageKey}:${index}`);
-      stored.push({
-        id,
-        filename: clean(part.filename, 1000).text,
-        url: `/attachments/${id}`,
-        mimeType: part.contentType,
-        size: part.size,
-        storageKey: key,
-        ...(part.contentId ? { contentId: clean(part.contentId, 1000).text } : {}),
-        ...(part.inline ? { inline: true } : {}),
-      });
-    }
-    return stored;
-  }
-
-  async function message(
-    organizationId: string,
-    messageKey: string,
-    email: InboundEmail,
-    raw: Buffer,
-  ): Promise<IncomingMessage> {
-    const attachments = await storeAttachments(organizationId, messageKey, email);
-    const content = clean(email.strippedText, MAX_CONTENT_BYTES);
-    const original = clean(email.textBody, MAX_ORIGINAL_BYTES);
-    const html = email.html === null ? null : clean(email.html, MAX_HTML_BYTES);
-    const notes = email.rejectedAttachments.map(
-      (a) =>
-        `[Attachment "${clean(a.filename, 300).text}" (${formatSize(a.size)}) was not kept: ${a.reason}]`,
-    );
-    const unreadable = email.problems.includes('unreadable body');
-    if (content.truncated || original.truncated || html?.truncated || unreadable) {
-      // The whole email stays available, so nothing the customer wrote is lost.
-      const { key } = await storage.put(organizationId, raw);
-      const id = uuidFromName('email-attachment', `${organizationId}:${messageKey}:original`);
-      attachments.push({
-        id,
-        filename: 'original-email.eml',
-        url: `/attachments/${id}`,
-        mimeType: 'message/rfc822',
-        size: raw.length,
-        storageKey: key,
-      });
-      notes.push(
-        unreadable
-          ? '[This email is malformed and its text could not be read; the complete email is attached as original-email.eml]'
-          : '[This email was too long to show in full; the complete email is attached as original-email.eml]',
-      );
-    }
-    const text = notes.length > 0 ? `${content.text}\n\n${notes.join('\n')}`.trim() : content.text;
-    return {
-      content: text,
-      originalContent: original.text !== content.text ? original.text : null,
-      contentHtml: html?.text ?? null,
-      emailMessageId: messageKey,
-      // Attachment is MessageAttachment plus storage details, which travel along to the stored message.
-      attachments,
-    };
   }
 
   async function recordBounce(
@@ -329,22 +221,8 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const summary = clean(email.textBody, MAX_CONTENT_BYTES).text.trim();
     await db.withTenant({ organizationId }, async (tx) => {
       if (ticketId) {
-        const [inserted] = await tx
-          .insert(ticketMessages)
-          .values({
-            ticketId,
-            type: 'system',
-            content: `An email to the customer could not be delivered${email.from ? ` (report from ${email.from.address})` : ''}.${summary ? `\n\n${summary}` : ''}`,
-            emailMessageId: messageKey,
-          })
-          .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] })
-          .returning({ id: ticketMessages.id });
-        if (inserted) {
-          await recordActivity(tx, ticketId, null, 'message_added', {
-            messageId: inserted.id,
-            reason: 'bounce',
-          });
-        }
+        const content = `An email to the customer could not be delivered${email.from ? ` (report from ${email.from.address})` : ''}.${summary ? `\n\n${summary}` : ''}`;
+        await addBounceNote(tx, ticketId, content, messageKey);
       }
       await recordInboundEmail(tx, {
         organizationId,
@@ -362,15 +240,13 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return { outcome: 'bounce', messageKey, ticketId };
   }
 
-  async function ingest(
+  /** Step 1, parse and clean: the email and its key, or the outcome when it goes no further. */
+  async function parseAndClean(
     raw: Buffer,
-    source: IngestSource,
-    options: IngestOptions = {},
-  ): Promise<IngestOutcome> {
-    const where = await resolveOrganization(source);
+    where: Receiver,
+    totalSize: number,
+  ): Promise<{ email: InboundEmail; messageKey: string } | IngestOutcome> {
     const { organizationId } = where;
-    const totalSize = options.totalSize ?? raw.length;
-
     let email: InboundEmail;
     try {
       // Over the limit: read the headers only (a zero limit makes the parser skip the body).
@@ -395,7 +271,17 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       const reason = problem === 'too large' ? `too large (${formatSize(totalSize)})` : problem;
       return quarantine(raw, where, messageKey, reason, email, totalSize);
     }
+    return { email, messageKey };
+  }
 
+  /** Step 2, classify: null for a customer's email, else the outcome of a bounce, auto-reply, bulk or loop. */
+  async function classify(
+    email: InboundEmail,
+    where: Receiver,
+    messageKey: string,
+    totalSize: number,
+  ): Promise<IngestOutcome | null> {
+    const { organizationId } = where;
     const classification = classifyInbound(email, {
       ourAddresses: where.address ? [where.address, ...(await ourAddresses())] : await ourAddresses(),
       honorListId: deps.ignoreListMail ?? true,
@@ -403,22 +289,27 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     if (classification.kind === 'bounce') {
       return recordBounce(where, messageKey, email, classification.originalMessageIds, totalSize);
     }
-    if (classification.kind !== 'normal') {
-      const reason = `${classification.kind}: ${classification.reason}`;
-      await record(organizationId, {
-        mailboxId: where.mailboxId,
-        messageKey,
-        fromAddress: email.from?.address ?? null,
-        subject: clean(email.subject, 998).text,
-        outcome: 'ignored',
-        reason,
-        sizeBytes: sizeColumn(totalSize),
-      });
-      log.info('email ignored', { organizationId, messageKey, reason });
-      return { outcome: 'ignored', messageKey, reason };
-    }
+    if (classification.kind === 'normal') return null;
+    const reason = `${classification.kind}: ${classification.reason}`;
+    await record(organizationId, {
+      mailboxId: where.mailboxId,
+      messageKey,
+      fromAddress: email.from?.address ?? null,
+      subject: clean(email.subject, 998).text,
+      outcome: 'ignored',
+      reason,
+      sizeBytes: sizeColumn(totalSize),
+    });
+    log.info('email ignored', { organizationId, messageKey, reason });
+    return { outcome: 'ignored', messageKey, reason };
+  }
 
-    const from = email.from!;
+  /** Step 3, thread: which ticket the email continues, or null when an earlier delivery already reached one. */
+  async function thread(
+    organizationId: string,
+    messageKey: string,
+    email: InboundEmail,
+  ): Promise<ThreadingDecision | null> {
     const inReplyTo = email.inReplyTo.filter((id) => id !== messageKey);
     const references = [...email.references]
       .reverse()
@@ -427,7 +318,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const candidates = [...new Set([...inReplyTo, ...references])];
     const matches = await threadMatches(organizationId, [messageKey, ...candidates]);
     // An earlier delivery of this very email already reached a ticket (its ledger row may still be in flight).
-    if (matches.has(messageKey)) return { outcome: 'duplicate', messageKey };
+    if (matches.has(messageKey)) return null;
 
     const messageIdMatches = candidates.flatMap((id) => {
       const found = matches.get(id);
@@ -448,59 +339,100 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     let tokenMatch: ThreadMatch | null = null;
     const token = extractTicketToken(email.subject);
     if (token !== null && messageIdMatches.length === 0) {
-      tokenMatch = await ticketByTokenFromParticipant(admin, organizationId, token, email.from!.address);
+      tokenMatch = await findTicketByNumberFromParticipant(admin, organizationId, token, email.from!.address);
     }
-    const decision = decideFromMatches(messageIdMatches, tokenMatch);
+    return decideFromMatches(messageIdMatches, tokenMatch);
+  }
 
-    const senderId = await customerId(organizationId, from);
-    const body = await message(organizationId, messageKey, email, raw);
-    const inbound: InboundRecord = {
-      messageKey,
-      mailboxId: where.mailboxId,
-      fromAddress: from.address,
-      subject: clean(email.subject, 998).text,
-      sizeBytes: sizeColumn(totalSize),
-    };
+  /** What step 5 hands to the ticket's workflow. */
+  interface Delivery {
+    organizationId: string;
+    messageKey: string;
+    email: InboundEmail;
+    senderId: string;
+    body: IncomingMessage;
+    inbound: InboundRecord;
+  }
 
-    if (decision.action === 'append') {
-      try {
-        await deps.tickets.customerMessage(decision.ticketId, { ...body, senderId, inbound });
-        remember(organizationId, messageKey, decision.ticketId);
-        log.info('email added to ticket', { organizationId, messageKey, ticketId: decision.ticketId });
-        return { outcome: 'message_added', messageKey, ticketId: decision.ticketId };
-      } catch (error) {
-        // The ticket closed (its workflow ended) after we looked: the reply opens a new ticket instead.
-        if (!(error instanceof TicketCommandError)) throw error;
-        return openTicket(decision.ticketId);
-      }
-    }
-    return openTicket(decision.relatedTicketId ?? null);
+  /** Step 5a: the email opens a ticket (related to a closed one it answered, if any). */
+  async function openTicket(d: Delivery, relatedTicketId: string | null): Promise<IngestOutcome> {
+    const { organizationId, messageKey, email } = d;
+    const ticketId = emailTicketId(organizationId, messageKey);
+    const description = clean(email.strippedText || email.textBody, MAX_DESCRIPTION_BYTES).text;
+    await deps.tickets.open(
+      {
+        ticketId,
+        organizationId,
+        customerId: d.senderId,
+        title: clean(normalizeSubjectForTitle(email.subject)).text,
+        description,
+        priority: 'medium',
+        channel: 'email',
+        acknowledge: true,
+        message: d.body,
+        inbound: d.inbound,
+        relatedTicketId,
+      },
+      { waitForTicket: false },
+    );
+    remember(organizationId, messageKey, ticketId);
+    log.info('ticket opened from email', { organizationId, messageKey, ticketId, relatedTicketId });
+    return relatedTicketId
+      ? { outcome: 'ticket_created', messageKey, ticketId, relatedTicketId }
+      : { outcome: 'ticket_created', messageKey, ticketId };
+  }
 
-    async function openTicket(relatedTicketId: string | null): Promise<IngestOutcome> {
-      const ticketId = emailTicketId(organizationId, messageKey);
-      const description = clean(email.strippedText || email.textBody, MAX_DESCRIPTION_BYTES).text;
-      await deps.tickets.open(
-        {
-          ticketId,
-          organizationId,
-          customerId: senderId,
-          title: clean(normalizeSubjectForTitle(email.subject)).text,
-          description,
-          priority: 'medium',
-          channel: 'email',
-          acknowledge: true,
-          message: body,
-          inbound,
-          relatedTicketId,
-        },
-        { waitForTicket: false },
-      );
+  /** Step 5b: the email is a message of an existing ticket, or opens a new one when that ticket just closed. */
+  async function appendToTicket(d: Delivery, ticketId: string): Promise<IngestOutcome> {
+    const { organizationId, messageKey } = d;
+    try {
+      await deps.tickets.customerMessage(ticketId, { ...d.body, senderId: d.senderId, inbound: d.inbound });
       remember(organizationId, messageKey, ticketId);
-      log.info('ticket opened from email', { organizationId, messageKey, ticketId, relatedTicketId });
-      return relatedTicketId
-        ? { outcome: 'ticket_created', messageKey, ticketId, relatedTicketId }
-        : { outcome: 'ticket_created', messageKey, ticketId };
+      log.info('email added to ticket', { organizationId, messageKey, ticketId });
+      return { outcome: 'message_added', messageKey, ticketId };
+    } catch (error) {
+      // The ticket closed (its workflow ended) after we looked: the reply opens a new ticket instead.
+      if (!(error instanceof TicketCommandError)) throw error;
+      return openTicket(d, ticketId);
     }
+  }
+
+  async function ingest(
+    raw: Buffer,
+    source: IngestSource,
+    options: IngestOptions = {},
+  ): Promise<IngestOutcome> {
+    const where = await resolveOrganization(source);
+    const { organizationId } = where;
+    const totalSize = options.totalSize ?? raw.length;
+
+    const parsed = await parseAndClean(raw, where, totalSize);
+    if ('outcome' in parsed) return parsed;
+    const { email, messageKey } = parsed;
+    const handled = await classify(email, where, messageKey, totalSize);
+    if (handled) return handled;
+    const decision = await thread(organizationId, messageKey, email);
+    if (!decision) return { outcome: 'duplicate', messageKey };
+
+    const from = email.from!;
+    const delivery: Delivery = {
+      organizationId,
+      messageKey,
+      email,
+      senderId: await customerId(organizationId, from),
+      // Step 4, store attachments.
+      body: await incomingMessage(storage, organizationId, messageKey, email, raw),
+      inbound: {
+        messageKey,
+        mailboxId: where.mailboxId,
+        fromAddress: from.address,
+        subject: clean(email.subject, 998).text,
+        sizeBytes: sizeColumn(totalSize),
+      },
+    };
+    // Step 5, hand to the workflow.
+    if (decision.action === 'append') return appendToTicket(delivery, decision.ticketId);
+    return openTicket(delivery, decision.relatedTicketId ?? null);
   }
 
   return {

@@ -13,30 +13,22 @@
  *
  * This module reads no environment variables itself: everything comes in through parameters.
  */
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 // Type-only (erased at runtime): the package itself is loaded lazily in startViaSdk().
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { getFreePort } from '../net/free-port.js';
 
 /** Repository root, resolved relative to this file (src/temporal/ or dist/temporal/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Where `scripts/setup-tools.sh` puts the tools. */
 export const TOOLS_BIN_DIR = path.join(REPO_ROOT, '.tools', 'bin');
-
-export type SearchAttributeTypeName =
-  | 'Text'
-  | 'Keyword'
-  | 'Int'
-  | 'Double'
-  | 'Bool'
-  | 'Datetime'
-  | 'KeywordList';
 
 export interface StartTemporalDevServerOptions {
   /** Directory for the SQLite store (`<dataDir>/temporal.sqlite`); created when missing. */
@@ -53,15 +45,11 @@ export interface StartTemporalDevServerOptions {
   ip?: string;
   /** Server log level. Default `warn`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Custom search attributes to register at start-up, e.g. `{ TenantId: 'Keyword' }`. */
-  searchAttributes?: Record<string, SearchAttributeTypeName>;
   /**
    * SQLite pragmas of the server's store. Default {@link DEV_SERVER_SQLITE_PRAGMAS}: the write-ahead log
    * and `synchronous=normal`, which loses nothing when a process crashes (bench/temporal-sqlite.ts).
    */
   sqlitePragmas?: Record<string, string>;
-  /** Extra arguments appended to `temporal server start-dev`. */
-  extraArgs?: string[];
   /** Explicit path to the `temporal` binary (highest priority). */
   binary?: string;
   /** PATH-style string to search for `temporal` (normally the config module passes `process.env.PATH`). */
@@ -139,22 +127,6 @@ export function findTemporalBinary(opts: FindTemporalBinaryOptions = {}): string
 export function findTimeSkippingServer(): string | undefined {
   const wrapper = path.join(TOOLS_BIN_DIR, 'temporal-test-server');
   return isExecutableFile(wrapper) ? wrapper : undefined;
-}
-
-/** Asks the OS for a currently free TCP port on `host`. */
-export function getFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ port: 0, host, exclusive: true }, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not determine a free port'));
-      });
-    });
-  });
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -238,13 +210,6 @@ function sqlitePragmaArgs(opts: StartTemporalDevServerOptions): string[] {
   ]);
 }
 
-function searchAttributeArgs(opts: StartTemporalDevServerOptions): string[] {
-  return Object.entries(opts.searchAttributes ?? {}).flatMap(([name, type]) => [
-    '--search-attribute',
-    `${name}=${type}`,
-  ]);
-}
-
 async function startViaCli(
   binary: string,
   opts: StartTemporalDevServerOptions,
@@ -271,8 +236,6 @@ async function startViaCli(
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-disable-news-fetch']),
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     ...sqlitePragmaArgs(opts),
-    ...searchAttributeArgs(opts),
-    ...(opts.extraArgs ?? []),
   ];
   log(`[temporal] starting: ${binary} ${args.join(' ')}`);
 
@@ -435,7 +398,7 @@ async function startViaSdk(
         ui,
         uiPort: opts.uiPort,
         log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
-        extraArgs: [...sqlitePragmaArgs(opts), ...searchAttributeArgs(opts), ...(opts.extraArgs ?? [])],
+        extraArgs: sqlitePragmaArgs(opts),
       },
     });
   } catch (err) {

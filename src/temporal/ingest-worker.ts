@@ -9,7 +9,6 @@ import {
 } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Storage } from '../activities/storage.js';
 import type { Config, EnvMailbox } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { mailboxes, organizations } from '../db/schema/index.js';
@@ -20,13 +19,13 @@ import {
 } from '../ingest/activities.js';
 import { describeError, type IngestLogger } from '../ingest/log.js';
 import { createIngestPipeline, type IngestPipeline } from '../ingest/pipeline.js';
+import type { Storage } from '../storage/storage.js';
+import type { TicketCommands } from '../workflows/contracts.js';
 import { type MailboxWorkflowArgs, mailboxWorkflow, mailboxWorkflowId } from '../workflows/mailbox.js';
-import { createTicketCommands, type TicketCommands } from './tickets.js';
+import { createTicketCommands } from './tickets.js';
 
-// Only the mailbox workflow: the ingest worker never runs ticket workflows. (.ts under tsx, .js when built.)
-export const mailboxWorkflowsPath = fileURLToPath(
-  new URL(`../workflows/mailbox${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
-);
+// Only the mailbox workflow: the ingest worker never runs ticket workflows.
+export const mailboxWorkflowsPath = fileURLToPath(new URL('../workflows/mailbox.ts', import.meta.url));
 
 export interface IngestWorkerOptions {
   connection: NativeConnection;

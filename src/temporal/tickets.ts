@@ -5,6 +5,8 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { CLOSED_TICKET_REFUSAL } from '../domain/ticket-rules.js';
+import { innermostCause } from '../errors.js';
 import type {
   AgentReplyInput,
   AgentReplyResult,
@@ -12,8 +14,10 @@ import type {
   CustomerMessageInput,
   OpenTicketInput,
   TicketChanges,
+  TicketCommands,
   TicketSummary,
 } from '../workflows/contracts.js';
+import { TicketCommandError } from '../workflows/contracts.js';
 import {
   agentReplyUpdate,
   changeTicketUpdate,
@@ -25,27 +29,22 @@ import {
 } from '../workflows/ticket.js';
 import type { TicketSlaState } from '../workflows/ticket-state.js';
 
-/** A ticket command the workflow refused (invalid transition, unknown assignee, closed ticket). */
-export class TicketCommandError extends Error {
-  override name = 'TicketCommandError';
-}
-
 /** Rejections carry the reason in the failure's cause chain; anything else is an outage, rethrown. */
 function refusal(error: unknown): never {
   if (error instanceof WorkflowUpdateFailedError) {
-    let cause: unknown = error.cause;
-    while (cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause?: unknown }).cause;
-    throw new TicketCommandError((cause as Error | undefined)?.message ?? error.message);
+    throw new TicketCommandError((innermostCause(error) as Error).message ?? error.message);
   }
-  if (error instanceof WorkflowNotFoundError) throw new TicketCommandError('the ticket is closed');
+  if (error instanceof WorkflowNotFoundError) throw new TicketCommandError(CLOSED_TICKET_REFUSAL);
   throw error;
 }
 
 /**
- * How the API and ingest talk to ticket workflows: every write that changes a ticket goes through here,
- * so the workflow's clocks and the database never disagree.
+ * How the API and ingest talk to ticket workflows. Writes that change SLA state go through here, so the
+ * workflow's clocks and the database never disagree. The exceptions change no clock and write directly:
+ * bounce notes (db/queries/ingest.ts), tag renames and merges (db/queries/tags.ts) and a deleted
+ * category cleared from its tickets (the foreign key); see the README's "How it fits together".
  */
-export function createTicketCommands(client: Client, taskQueue: string) {
+export function createTicketCommands(client: Client, taskQueue: string): TicketCommands {
   const handle = (ticketId: string) => client.workflow.getHandle(ticketWorkflowId(ticketId));
 
   return {
@@ -112,5 +111,3 @@ export function createTicketCommands(client: Client, taskQueue: string) {
     },
   };
 }
-
-export type TicketCommands = ReturnType<typeof createTicketCommands>;

@@ -1,9 +1,9 @@
 // The data that crosses between the ticket workflow, its activities and its callers (API, ingest).
 // Plain JSON only: it is stored in workflow histories.
-import type { TicketPriority } from './sla-defaults.js';
-import type { SlaKind, SlaPolicyContext, TicketStatus } from './ticket-state.js';
+import type { TicketChannel, TicketPriority } from '../domain/vocabulary.js';
+import type { SlaKind, SlaPolicyContext, TicketSlaState, TicketStatus } from './ticket-state.js';
 
-export type TicketChannel = 'web' | 'email' | 'chat' | 'api';
+export type { TicketChannel };
 
 /** An attachment as stored in `ticket_messages.attachments` (the one definition; the schema reuses it). */
 export interface MessageAttachment {
@@ -134,4 +134,30 @@ export interface SlaEventInput {
   deadline: string;
   /** ISO instant the workflow noticed it. */
   detectedAt: string;
+}
+
+/** A ticket command the workflow refused (invalid transition, unknown assignee, closed ticket). */
+export class TicketCommandError extends Error {
+  override name = 'TicketCommandError';
+}
+
+/**
+ * How the API and ingest talk to ticket workflows (built by src/temporal/tickets.ts). A refused command
+ * rejects with a TicketCommandError; anything else (an outage) is rethrown as it came.
+ */
+export interface TicketCommands {
+  /**
+   * Starts the ticket's workflow (a second start for the same ticket id is a no-op) and, when asked,
+   * waits for the ticket row so the caller can show its number.
+   */
+  open(input: OpenTicketInput, opts: { waitForTicket: boolean }): Promise<TicketSummary | null>;
+  /** Durable once this resolves: the workflow will store the message even if every process dies now. */
+  customerMessage(ticketId: string, message: CustomerMessageInput): Promise<void>;
+  /** A reply or internal note; `requestId` makes a retried request a no-op. */
+  agentReply(ticketId: string, input: AgentReplyInput, requestId?: string): Promise<AgentReplyResult>;
+  change(ticketId: string, changes: TicketChanges): Promise<ChangeResult>;
+  /** Whether the ticket's workflow runs: true as soon as it started, before it has written the ticket row. */
+  isRunning(ticketId: string): Promise<boolean>;
+  /** The live SLA clocks, or null when the ticket has no running workflow (closed). */
+  slaState(ticketId: string): Promise<TicketSlaState | null>;
 }

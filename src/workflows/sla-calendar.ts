@@ -14,7 +14,9 @@
  * Assumption: a zone's UTC offset does not change twice within ~52 hours (offsets are sampled that far
  * apart). Holds for every Intl zone 1990-2100 in Node 20's tz data: the closest pairs are ~7 days apart.
  */
+
 import { IANAZone } from 'luxon';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../domain/vocabulary.js';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -166,11 +168,11 @@ export function parseBusinessHours(input: unknown): BusinessHours {
 // Compiled calendar
 // ---------------------------------------------------------------------------
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
+const MINUTE = MINUTE_MS;
+const DAY = DAY_MS;
 const WEEK = 7 * DAY;
 /** Real UTC offsets lie within [-12h, +14h]; padding a wall time by 14h lands safely outside its day. */
-const PAD = 14 * 3_600_000;
+const PAD = 14 * HOUR_MS;
 
 type Span = readonly [start: number, end: number];
 

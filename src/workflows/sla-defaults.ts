@@ -1,4 +1,4 @@
-export type TicketPriority = 'low' | 'medium' | 'high' | 'urgent';
+export type { TicketPriority } from '../domain/vocabulary.js';
 
 /** Default SLA targets per priority, in business minutes. */
 export const DEFAULT_SLA_TIMES = {

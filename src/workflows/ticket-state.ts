@@ -1,5 +1,16 @@
 // Pure state of a ticket's SLA clocks: what each ticket event means for them, and when the workflow
 // must next wake up. No I/O and no clock reads: every function takes `now` explicitly.
+
+import { CLOSED_TICKET_REFUSAL } from '../domain/ticket-rules.js';
+import {
+  type ClockOutcome,
+  DAY_MS,
+  MINUTE_MS,
+  SLA_KINDS,
+  type SlaKind,
+  type TicketPriority,
+  type TicketStatus,
+} from '../domain/vocabulary.js';
 import {
   type BusinessHours,
   clockDeadline,
@@ -9,10 +20,8 @@ import {
   type SlaClock,
   startClock,
 } from './sla-calendar.js';
-import type { TicketPriority } from './sla-defaults.js';
 
-export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
-export type SlaKind = 'first_response' | 'next_response' | 'resolution';
+export type { ClockOutcome, SlaKind, TicketStatus };
 
 export interface SlaPolicyContext {
   firstResponseMinutes: number;
@@ -25,8 +34,6 @@ export interface SlaPolicyContext {
   /** Share of a budget after which a warning is sent (e.g. 0.8); null for no warnings. */
   warningRatio: number | null;
 }
-
-export type ClockOutcome = 'running' | 'met' | 'breached';
 
 export interface ClockState {
   clock: SlaClock;
@@ -51,7 +58,7 @@ export interface TicketSlaState {
   surveyAt?: number | null;
 }
 
-export const SLA_KINDS: readonly SlaKind[] = ['first_response', 'next_response', 'resolution'];
+export { SLA_KINDS };
 
 export function initialSlaState(
   createdAt: number,
@@ -91,12 +98,9 @@ const ALLOWED: Record<TicketStatus, readonly TicketStatus[]> = {
 /** Why a status change is refused, or null when it is allowed (the same status is a no-op, allowed). */
 export function transitionError(from: TicketStatus, to: TicketStatus): string | null {
   if (from === to || ALLOWED[from].includes(to)) return null;
-  if (from === 'closed')
-    return 'a closed ticket cannot change; the customer can write again to open a new one';
+  if (from === 'closed') return CLOSED_TICKET_REFUSAL;
   return `cannot change status from ${from} to ${to}`;
 }
-
-const DAY_MS = 86_400_000;
 
 /** Applies `fn` to a clock; a clock the ticket does not have (yet) stays absent. */
 function mapClock(state: TicketSlaState, kind: SlaKind, fn: (c: ClockState) => ClockState): TicketSlaState {
@@ -205,7 +209,7 @@ export function applyPolicy(
 
 /** Schedules the satisfaction survey `delayMinutes` after `now` (the moment the ticket was resolved). */
 export function scheduleSurvey(state: TicketSlaState, now: number, delayMinutes: number): TicketSlaState {
-  return { ...state, surveyAt: now + delayMinutes * 60_000 };
+  return { ...state, surveyAt: now + delayMinutes * MINUTE_MS };
 }
 
 export function markSurveySent(state: TicketSlaState): TicketSlaState {

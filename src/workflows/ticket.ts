@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { closedRefusal } from '../domain/ticket-rules.js';
 import type {
   AgentReplyInput,
   AgentReplyResult,
@@ -109,10 +110,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
   });
 
   // A closing ticket still runs until its last emails are out; nothing may change it meanwhile.
-  const closedError = () =>
-    state?.status === 'closed'
-      ? 'the ticket is closed; the customer can write again to open a new one'
-      : null;
+  const closedError = () => closedRefusal(state?.status);
   const validateOpen = (..._args: unknown[]) => {
     const error = closedError();
     if (error) throw new Error(error);
@@ -131,7 +129,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       return serialized(async () => {
         refuseIfClosed();
         // The update id doubles as the idempotency key of the email: a retried request sends nothing twice.
-        const updateId = currentUpdateInfo()?.id ?? `${Date.now()}`;
+        const updateId = currentUpdateInfo()!.id;
         const result = await tickets.addAgentMessage({
           ticketId,
           organizationId,

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getFreePort } from '../../src/net/free-port.js';
 import { type DovecotServer, startDovecot } from '../support/dovecot.js';
 import { addUserAndWait, bare, customerEmail, eventually } from '../support/ingest-harness.js';
-import { getFreePort } from '../support/ports.js';
 
 const SUPPORT = 'support@embedded.test';
 const PASSWORD = 'support-secret';

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.js';
-import { createSmtpMailer, type Mailer } from '../../src/activities/mailer.js';
-import { createFileStorage, type Storage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import {
   outboundEmails,
@@ -17,6 +15,8 @@ import {
   webhookDeliveries,
   webhooks,
 } from '../../src/db/schema/index.js';
+import { createSmtpMailer, type Mailer } from '../../src/mail/mailer.js';
+import { createFileStorage, type Storage } from '../../src/storage/storage.js';
 import { createOrganizationFixture, type OrganizationFixture, openTestDatabase } from '../support/db.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 import { SUPPORT_ADDRESS, TEST_SURVEY_LINKS, ticketInput } from '../support/ticket-harness.js';

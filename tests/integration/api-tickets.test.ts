@@ -387,7 +387,10 @@ describe('PATCH /tickets/:id', () => {
     expect((await api.patch(`/tickets/${id}`, { status: 'closed' })).statusCode).toBe(200);
     const reopen = await api.patch(`/tickets/${id}`, { status: 'open' });
     expect(reopen.statusCode).toBe(409);
-    expect(errorOf(reopen)).toEqual({ code: 'conflict', message: 'the ticket is closed' });
+    expect(errorOf(reopen)).toEqual({
+      code: 'conflict',
+      message: 'the ticket is closed; the customer can write again to open a new one',
+    });
     const reprioritise = await api.patch(`/tickets/${id}`, { priority: 'high' });
     expect(reprioritise.statusCode).toBe(409);
   });

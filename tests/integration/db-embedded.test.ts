@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { createTicket, listTickets } from '../../src/db/queries/tickets.js';
+import { getFreePort } from '../../src/net/free-port.js';
 import { createOrganizationFixture } from '../support/db.js';
-import { getFreePort } from '../support/ports.js';
 
 const quiet = { info: () => {}, warn: () => {}, debug: () => {} };
 

@@ -23,6 +23,7 @@ import {
   tickets,
   webhooks,
 } from '../../src/db/schema/index.js';
+import { getFreePort } from '../../src/net/free-port.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/temporal/dev-server.js';
 import { ticketWorkflowId } from '../../src/workflows/ticket.js';
 import { type AppProcess, superviseAppProcess } from '../support/app-process.js';
@@ -31,7 +32,6 @@ import { type DovecotServer, startDovecot } from '../support/dovecot.js';
 import { type HttpReceiver, startHttpReceiver } from '../support/http-receiver.js';
 import { bare, customerEmail } from '../support/ingest-harness.js';
 import { createDovecotMailbox } from '../support/ingest-mailbox.js';
-import { getFreePort } from '../support/ports.js';
 import { createMigratedDatabase, privateCluster } from '../support/postgres.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 import { printFigures, scaled } from './profile.js';

@@ -6,13 +6,13 @@ import { Writable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { createFileStorage, type Storage } from '../../src/activities/storage.js';
 import { type Api, type ApiOptions, buildApp } from '../../src/api/app.js';
 import { issueApiToken } from '../../src/api/auth/tokens.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import type { UserRole } from '../../src/db/schema/index.js';
 import { silentLogger } from '../../src/ingest/log.js';
 import { createIngestPipeline } from '../../src/ingest/pipeline.js';
+import { createFileStorage, type Storage } from '../../src/storage/storage.js';
 import {
   createOrganizationFixture,
   createUser,

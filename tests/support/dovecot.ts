@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import { getFreePort } from './ports.js';
+import { getFreePort } from '../../src/net/free-port.js';
 
 /**
  * A private Dovecot IMAP server for tests, run by scripts/dovecot.sh in a temporary directory on a free

@@ -8,13 +8,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
 import { vi } from 'vitest';
-import { createFileStorage, type Storage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { inboundEmails, ticketMessages, tickets } from '../../src/db/schema/index.js';
 import { createIngestActivities, type IngestActivityDeps } from '../../src/ingest/activities.js';
 import { silentLogger } from '../../src/ingest/log.js';
 import { createIngestPipeline, type IngestOutcome, type IngestPipeline } from '../../src/ingest/pipeline.js';
 import { createLogger, ingestLogger } from '../../src/logger.js';
+import { createFileStorage, type Storage } from '../../src/storage/storage.js';
 import {
   createIngestWorker,
   type ReaderWorkflowOptions,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/client.js';
-import { getFreePort } from './ports.js';
+import { getFreePort } from '../../src/net/free-port.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,14 +3,14 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
-import { createSmtpMailer, type Mailer } from '../../src/activities/mailer.js';
-import type { Storage } from '../../src/activities/storage.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { slaPolicies } from '../../src/db/schema/index.js';
+import { createSmtpMailer, type Mailer } from '../../src/mail/mailer.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { createSurveyLinks } from '../../src/surveys/signed-links.js';
-import { createTicketCommands, type TicketCommands } from '../../src/temporal/tickets.js';
+import { createTicketCommands } from '../../src/temporal/tickets.js';
 import { createTicketWorker } from '../../src/temporal/worker.js';
-import type { OpenTicketInput } from '../../src/workflows/contracts.js';
+import type { OpenTicketInput, TicketCommands } from '../../src/workflows/contracts.js';
 import type { OrganizationFixture } from './db.js';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 

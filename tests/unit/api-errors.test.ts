@@ -2,7 +2,7 @@ import type { FastifyError } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ApiError, notFound } from '../../src/api/errors.js';
 import { errorBody } from '../../src/api/plugins/errors.js';
-import { TicketCommandError } from '../../src/temporal/tickets.js';
+import { TicketCommandError } from '../../src/workflows/contracts.js';
 
 function validationError(
   context: string,

@@ -7,11 +7,8 @@ import {
   UnparseableEmailError,
 } from '../../src/ingest/parse.js';
 import { classifyInbound } from '../../src/ingest/protection.js';
-import {
-  candidateMessageIds,
-  extractTicketToken,
-  normalizeSubjectForTitle,
-} from '../../src/ingest/threading.js';
+import { candidateMessageIds } from '../../src/ingest/threading.js';
+import { extractTicketToken, normalizeSubjectForTitle } from '../../src/mail/subject.js';
 
 type Kind = 'normal' | 'auto-reply' | 'bulk' | 'bounce' | 'loop' | 'quarantine';
 

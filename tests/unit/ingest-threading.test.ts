@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { candidateMessageIds, decideThreading } from '../../src/ingest/threading.js';
 import {
   buildReplySubject,
-  candidateMessageIds,
-  decideThreading,
   extractTicketToken,
   NO_SUBJECT,
   normalizeSubjectForTitle,
-} from '../../src/ingest/threading.js';
+} from '../../src/mail/subject.js';
 
 describe('extractTicketToken', () => {
   it.each([

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createFileStorage } from '../../src/activities/storage.js';
+import { createFileStorage } from '../../src/storage/storage.js';
 
 let root: string;
 beforeEach(async () => {

@@ -5,7 +5,7 @@ import {
   formatDuration,
   replyMail,
   warningMail,
-} from '../../src/activities/templates.js';
+} from '../../src/mail/templates.js';
 
 const facts = {
   ticketNumber: 42,

@@ -134,7 +134,9 @@ describe('ticket SLA state', () => {
     expect(transitionError('resolved', 'open')).toBeNull();
     expect(transitionError('open', 'open')).toBeNull();
     expect(transitionError('resolved', 'pending')).toBe('cannot change status from resolved to pending');
-    expect(transitionError('closed', 'open')).toMatch(/closed ticket cannot change/);
+    expect(transitionError('closed', 'open')).toBe(
+      'the ticket is closed; the customer can write again to open a new one',
+    );
   });
 
   describe('next response', () => {

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { Mailer } from '../../activities/mailer.js';
-import { type AccountMailKind, accountMail } from '../../activities/templates.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import {
@@ -11,12 +9,13 @@ import {
   retireVerifications,
 } from '../../db/queries/sign-in.js';
 import type { User, VerificationPurpose } from '../../db/schema/index.js';
+import { HOUR_MS } from '../../domain/vocabulary.js';
+import type { Mailer } from '../../mail/mailer.js';
+import { type AccountMailKind, accountMail } from '../../mail/templates.js';
 import { ApiError, unauthenticated } from '../errors.js';
 import { SESSION_COOKIE, type SessionOptions } from '../plugins/auth.js';
 import { checkPassword } from './passwords.js';
 import { newSecret } from './tokens.js';
-
-const HOUR_MS = 3_600_000;
 
 /** How long each emailed link works. */
 export const LINK_LIFETIME_MS: Record<Exclude<VerificationPurpose, 'oauth_state'>, number> = {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PlanLimitError } from '../../db/queries/subscriptions.js';
-import { isOutage } from '../../outage.js';
-import { TicketCommandError } from '../../temporal/tickets.js';
+import { isDataException, isOutage } from '../../errors.js';
+import { TicketCommandError } from '../../workflows/contracts.js';
 import { ApiError, type FieldProblem, invalidInput, planLimitExceeded, RateLimitedError } from '../errors.js';
 
 interface ErrorBody {
@@ -41,20 +41,6 @@ function fieldProblem(context: string, e: AjvError): FieldProblem {
     };
   }
   return { field: path.join('.'), message: e.message ?? 'is invalid' };
-}
-
-// SQLSTATE class 22 (data exception): a value PostgreSQL cannot store or compare (out of range, an
-// impossible date, text it cannot encode). The request's values are at fault, not the server.
-const SQLSTATE_DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
-
-/** Whether PostgreSQL refused a value, also when Drizzle wraps its error as `cause`. */
-function isDataException(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && SQLSTATE_DATA_EXCEPTION.test(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 export function errorBody(error: FastifyError | ApiError | Error): { status: number; body: ErrorBody } {

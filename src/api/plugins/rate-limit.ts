@@ -2,6 +2,7 @@ import rateLimitPlugin from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { DatabaseHandle } from '../../db/client.js';
 import { countHit, deleteStaleHits } from '../../db/queries/rate-limits.js';
+import { DAY_MS, MINUTE_MS } from '../../domain/vocabulary.js';
 import { RateLimitedError } from '../errors.js';
 
 /**
@@ -13,8 +14,7 @@ export async function registerRateLimit(app: FastifyInstance) {
   await app.register(rateLimitPlugin, { global: false });
 }
 
-const DAY_MS = 86_400_000;
-const SWEEP_EVERY_MS = 10 * 60_000;
+const SWEEP_EVERY_MS = 10 * MINUTE_MS;
 
 export interface RateLimitRule {
   /** Names the counter; rules of one name share their counts (in every process on the database). */

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import type { Mailer } from '../../activities/mailer.js';
 import { generateRecoveryCodes, generateTotpSecret, totpUri, verifyTotp } from '../../auth/two-factor.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { personAsKnownBy } from '../../db/queries/organization-members.js';
@@ -21,6 +20,7 @@ import {
   staffMemberships,
 } from '../../db/queries/sign-in.js';
 import { apiTokens, organizations, type User } from '../../db/schema/index.js';
+import type { Mailer } from '../../mail/mailer.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import { sendAccountLink } from '../auth/sign-in.js';

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { findAttachment } from '../../db/queries/attachments.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { authErrors, errors, IdParams } from '../schemas/common.js';
 

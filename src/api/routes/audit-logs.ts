@@ -3,6 +3,7 @@ import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { auditLogs } from '../../db/schema/index.js';
 import { invalidInput } from '../errors.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Snapshot = Type.Unsafe<Record<string, unknown> | null>({
@@ -41,7 +42,7 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/audit-logs',
     {
-      config: { minimumRole: 'admin' },
+      config: adminOnly,
       schema: {
         tags: ['admin'],
         summary: 'Admin actions (SLA policies, mailboxes, members, tokens), newest first',

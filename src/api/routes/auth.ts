@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import type { Mailer } from '../../activities/mailer.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import {
   changeEmail,
@@ -21,6 +20,8 @@ import {
   verificationState,
 } from '../../db/queries/sign-in.js';
 import type { Session, User, VerificationPurpose } from '../../db/schema/index.js';
+import { DAY_MS } from '../../domain/vocabulary.js';
+import type { Mailer } from '../../mail/mailer.js';
 import { hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import {
@@ -57,8 +58,6 @@ export interface SignInOptions {
   /** Where people reach the API: the links of account emails. */
   apiUrl: string;
 }
-
-const DAY_MS = 86_400_000;
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const Password = Type.String({ minLength: 1, maxLength: 200, writeOnly: true });

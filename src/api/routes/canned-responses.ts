@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, ilike, ne, or, type SQL } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
+import { rowOfOrganization } from '../../db/queries/scope.js';
 import { escapeLike } from '../../db/queries/tickets.js';
 import { cannedResponses } from '../../db/schema/index.js';
 import { conflict, notFound } from '../errors.js';
@@ -57,9 +58,6 @@ async function requireFreeShortcut(tx: Tx, organizationId: string, shortcut: str
 }
 
 export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const owned = (organizationId: string, id: string) =>
-    and(eq(cannedResponses.organizationId, organizationId), eq(cannedResponses.id, id));
-
   app.get(
     '/canned-responses',
     {
@@ -113,7 +111,10 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const [found] = await request.inTenant((tx) =>
-        tx.select().from(cannedResponses).where(owned(request.principal.organizationId, request.params.id)),
+        tx
+          .select()
+          .from(cannedResponses)
+          .where(rowOfOrganization(cannedResponses, request.principal.organizationId, request.params.id)),
       );
       if (!found) throw notFound('canned response');
       return found;
@@ -163,7 +164,7 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const [row] = await tx
           .update(cannedResponses)
           .set({ ...request.body, updatedAt: new Date() })
-          .where(owned(organizationId, id))
+          .where(rowOfOrganization(cannedResponses, organizationId, id))
           .returning();
         return row;
       });
@@ -186,7 +187,7 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const deleted = await request.inTenant((tx) =>
         tx
           .delete(cannedResponses)
-          .where(owned(request.principal.organizationId, request.params.id))
+          .where(rowOfOrganization(cannedResponses, request.principal.organizationId, request.params.id))
           .returning({ id: cannedResponses.id }),
       );
       if (!deleted.length) throw notFound('canned response');

@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
+import { rowOfOrganization } from '../../db/queries/scope.js';
 import { categories } from '../../db/schema/index.js';
 import { conflict, conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
@@ -32,9 +34,6 @@ const UpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-const owned = (organizationId: string, id: string) =>
-  and(eq(categories.organizationId, organizationId), eq(categories.id, id));
-
 const sameName = <T>(write: Promise<T>) =>
   conflictOnDuplicate(write, 'a category of that name already exists at that place');
 
@@ -46,7 +45,7 @@ async function requireTopLevelParent(tx: Tx, organizationId: string, parentId: s
   const [parent] = await tx
     .select({ id: categories.id, parentId: categories.parentId })
     .from(categories)
-    .where(owned(organizationId, parentId))
+    .where(rowOfOrganization(categories, organizationId, parentId))
     .for('update');
   if (!parent) throw unprocessable('no such parent category');
   if (parent.parentId) throw unprocessable('categories nest one level deep: the parent is a subcategory');
@@ -63,8 +62,6 @@ async function hasChildren(tx: Tx, organizationId: string, id: string) {
 
 /** Ticket categories: agents read them, admins and owners manage them. */
 export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/categories',
     {
@@ -119,7 +116,10 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const [found] = await request.inTenant((tx) =>
-        tx.select().from(categories).where(owned(request.principal.organizationId, request.params.id)),
+        tx
+          .select()
+          .from(categories)
+          .where(rowOfOrganization(categories, request.principal.organizationId, request.params.id)),
       );
       if (!found) throw notFound('category');
       return found;
@@ -169,7 +169,11 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { parentId } = request.body;
       const updated = await request.inTenant(async (tx) => {
         // Locked first, so a subcategory created under it concurrently is seen by the check below.
-        const [current] = await tx.select().from(categories).where(owned(organizationId, id)).for('update');
+        const [current] = await tx
+          .select()
+          .from(categories)
+          .where(rowOfOrganization(categories, organizationId, id))
+          .for('update');
         if (!current) return undefined;
         if (parentId) {
           if (parentId === id) throw unprocessable('a category cannot be its own parent');
@@ -182,7 +186,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           tx
             .update(categories)
             .set({ ...request.body, updatedAt: new Date() })
-            .where(owned(organizationId, id))
+            .where(rowOfOrganization(categories, organizationId, id))
             .returning(),
         );
         return row;
@@ -211,13 +215,13 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const [current] = await tx
           .select({ id: categories.id })
           .from(categories)
-          .where(owned(organizationId, id))
+          .where(rowOfOrganization(categories, organizationId, id))
           .for('update');
         if (!current) return false;
         if (await hasChildren(tx, organizationId, id)) {
           throw conflict('the category has subcategories: delete or move them first');
         }
-        await tx.delete(categories).where(owned(organizationId, id));
+        await tx.delete(categories).where(rowOfOrganization(categories, organizationId, id));
         return true;
       });
       if (!deleted) throw notFound('category');

@@ -2,9 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { Type } from 'typebox';
-import { senderAddress } from '../../activities/context.js';
-import type { Mailer } from '../../activities/mailer.js';
-import { invitationMail } from '../../activities/templates.js';
 import type { DatabaseHandle, Tx } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
@@ -19,6 +16,7 @@ import {
   replaceOpenInvitation,
   revokeInvitation,
 } from '../../db/queries/invitations.js';
+import { senderAddress } from '../../db/queries/mailboxes.js';
 import { ensureMember, promoteMember, setDisplayName } from '../../db/queries/members.js';
 import { findMember } from '../../db/queries/organization-members.js';
 import {
@@ -28,12 +26,16 @@ import {
   setPasswordHash,
 } from '../../db/queries/sign-in.js';
 import { type OrganizationInvitation, organizations, type User, users } from '../../db/schema/index.js';
-import type { ApiDeps } from '../app.js';
+import { DAY_MS, HOUR_MS, USER_ROLES } from '../../domain/vocabulary.js';
+import type { Mailer } from '../../mail/mailer.js';
+import { invitationMail } from '../../mail/templates.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import { hashApiToken, issueApiToken, newInvitationToken } from '../auth/tokens.js';
+import type { ApiDeps } from '../deps.js';
 import { ApiError, conflict, conflictOnDuplicate, forbidden, notFound, unprocessable } from '../errors.js';
 import { isStaffRole } from '../plugins/auth.js';
+import { adminOnly } from '../route-helpers.js';
 import {
   authErrors,
   errors,
@@ -54,13 +56,10 @@ export interface InvitationOptions {
   apiUrl: string;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
 const InvitationView = Type.Object({
   id: Uuid,
   email: Type.String(),
-  role: Type.Enum(['customer', 'agent', 'admin', 'owner']),
+  role: Type.Enum(USER_ROLES),
   state: Type.Enum(['open', 'accepted', 'revoked', 'expired'], {
     description: 'open until accepted, revoked (or replaced by a newer invitation) or expired',
   }),
@@ -155,8 +154,6 @@ async function sendInvitationEmail(
 export const invitationRoutes: FastifyPluginAsyncTypebox<
   ApiDeps & { invitations: InvitationOptions }
 > = async (app, { mailer, defaultFrom, invitations }) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/invitations',
     {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { mailboxVerificationMail } from '../../activities/templates.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
@@ -11,16 +10,18 @@ import {
   startMailboxVerification,
 } from '../../db/queries/mailboxes.js';
 import { mailboxes, organizations } from '../../db/schema/index.js';
-import type { ApiDeps } from '../app.js';
+import { DAY_MS, HOUR_MS } from '../../domain/vocabulary.js';
+import { mailboxVerificationMail } from '../../mail/templates.js';
 import { hashApiToken, newMailboxVerificationToken } from '../auth/tokens.js';
+import type { ApiDeps } from '../deps.js';
 import { ApiError, conflict, conflictOnDuplicate, notFound } from '../errors.js';
 import { rateLimiter } from '../plugins/rate-limit.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, Timestamp } from '../schemas/common.js';
 import type { SignInLimiters } from '../sign-in-limits.js';
 
 /** How long a verification link works. */
-export const VERIFICATION_TTL_MS = 24 * 3_600_000;
-const HOUR_MS = 3_600_000;
+export const VERIFICATION_TTL_MS = DAY_MS;
 
 const alreadyVerified = () => conflict('this mailbox is verified already');
 
@@ -41,7 +42,7 @@ export const mailboxVerificationRoutes: FastifyPluginAsyncTypebox<ApiDeps & { ap
   app.post(
     '/mailboxes/:id/verification',
     {
-      config: { minimumRole: 'admin' },
+      config: adminOnly,
       preHandler: perMailbox.preHandler,
       schema: {
         tags: ['admin'],

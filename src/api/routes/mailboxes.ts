@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, asc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { recordAudit } from '../../db/queries/audit-logs.js';
+import { rowOfOrganization } from '../../db/queries/scope.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { type Mailbox, mailboxes } from '../../db/schema/index.js';
 import { allowedAddresses, type HostPolicy, HostRefusedError } from '../../net/host-policy.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Host = Type.String({ minLength: 1, maxLength: 255 });
@@ -96,15 +98,10 @@ async function refuseHiddenHosts(
   }
 }
 
-const owned = (organizationId: string, id: string) =>
-  and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.id, id));
-
 export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: HostPolicy }> = async (
   app,
   { mailboxHosts },
 ) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/mailboxes',
     {
@@ -140,7 +137,10 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
     },
     async (request) => {
       const [found] = await request.inTenant((tx) =>
-        tx.select().from(mailboxes).where(owned(request.principal.organizationId, request.params.id)),
+        tx
+          .select()
+          .from(mailboxes)
+          .where(rowOfOrganization(mailboxes, request.principal.organizationId, request.params.id)),
       );
       if (!found) throw notFound('mailbox');
       return mailboxView(found);
@@ -205,7 +205,7 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
       await refuseHiddenHosts(mailboxHosts, request.body);
       const [updated] = await uniqueAddress(
         request.inTenant(async (tx) => {
-          const where = owned(organizationId, request.params.id);
+          const where = rowOfOrganization(mailboxes, organizationId, request.params.id);
           const [before] = await tx.select().from(mailboxes).where(where).for('update');
           if (!before) return [];
           const newAddress =
@@ -252,7 +252,10 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
       const deleted = await request.inTenant(async (tx) => {
-        const [row] = await tx.delete(mailboxes).where(owned(organizationId, request.params.id)).returning();
+        const [row] = await tx
+          .delete(mailboxes)
+          .where(rowOfOrganization(mailboxes, organizationId, request.params.id))
+          .returning();
         if (row) {
           await recordAudit(tx, {
             organizationId,

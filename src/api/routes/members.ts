@@ -6,11 +6,13 @@ import { recordAudit } from '../../db/queries/audit-logs.js';
 import { ensureMember, setDisplayName, setMemberRole } from '../../db/queries/members.js';
 import { findMember, listMembers, type Member } from '../../db/queries/organization-members.js';
 import { apiTokens, type UserRole, userOrganizations } from '../../db/schema/index.js';
+import { USER_ROLES } from '../../domain/vocabulary.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Timestamp, Uuid } from '../schemas/common.js';
 
-const Role = Type.Enum(['customer', 'agent', 'admin', 'owner']);
+const Role = Type.Enum(USER_ROLES);
 
 const MemberView = Type.Object({
   userId: Uuid,
@@ -65,8 +67,6 @@ async function changeableMember(
 }
 
 export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/members',
     {

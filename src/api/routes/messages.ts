@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq } from 'drizzle-orm';
 import { type Static, Type } from 'typebox';
-import type { Storage } from '../../activities/storage.js';
 import type { Tx } from '../../db/client.js';
 import { personAsKnownBy } from '../../db/queries/organization-members.js';
 import { findMessage, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
 import { type Attachment, cannedResponses } from '../../db/schema/index.js';
 import { sanitizeFilename } from '../../ingest/parse.js';
-import type { ApiDeps } from '../app.js';
+import type { Storage } from '../../storage/storage.js';
+import type { ApiDeps } from '../deps.js';
 import { invalidInput, unprocessable } from '../errors.js';
 import { fillPlaceholders } from '../placeholders.js';
+import { IdempotencyHeaders, requireOpen } from '../route-helpers.js';
 import { authErrors, errors, IdParams, Uuid } from '../schemas/common.js';
 import { MessageView, messageView } from '../schemas/tickets.js';
-import { IdempotencyHeaders, requireOpen } from './tickets.js';
 
 const MAX_ATTACHMENTS = 10;
 // Attachments travel base64-encoded in the JSON body (a third larger than the files).

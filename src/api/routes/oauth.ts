@@ -20,6 +20,7 @@ import {
   staffMemberships,
 } from '../../db/queries/sign-in.js';
 import type { User } from '../../db/schema/index.js';
+import { MINUTE_MS } from '../../domain/vocabulary.js';
 import { startSession } from '../auth/sign-in.js';
 import { hashApiToken } from '../auth/tokens.js';
 import { ApiError, forbidden } from '../errors.js';
@@ -28,7 +29,7 @@ import { errors } from '../schemas/common.js';
 
 /** Binds a sign-in's round trip to the browser that started it (login CSRF). */
 const STATE_COOKIE = 'insightdesk_oauth_state';
-const STATE_LIFETIME_MS = 10 * 60_000;
+const STATE_LIFETIME_MS = 10 * MINUTE_MS;
 
 const ProviderParams = Type.Object(
   { provider: Type.String({ maxLength: 20 }) },

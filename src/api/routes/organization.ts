@@ -8,6 +8,7 @@ import type { HostPolicy } from '../../net/host-policy.js';
 import { BusinessHoursError, parseBusinessHours, WEEKDAYS } from '../../workflows/sla-calendar.js';
 import { invalidInput, notFound } from '../errors.js';
 import { refuseHiddenUrl } from '../outbound-urls.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Interval = Type.Object(
@@ -151,7 +152,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
   app.patch(
     '/organization',
     {
-      config: { minimumRole: 'admin' },
+      config: adminOnly,
       schema: {
         tags: ['organization'],
         summary:

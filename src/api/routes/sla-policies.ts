@@ -3,8 +3,10 @@ import { and, asc, eq, ne } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
+import { rowOfOrganization } from '../../db/queries/scope.js';
 import { type TicketPriority as Priority, type SlaPolicy, slaPolicies } from '../../db/schema/index.js';
 import { conflictOnDuplicate, notFound } from '../errors.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 import { TicketPriority } from '../schemas/tickets.js';
 
@@ -67,13 +69,8 @@ async function demoteOtherDefaults(tx: Tx, organizationId: string, priority: Pri
 const oneDefaultPerPriority = <T>(write: Promise<T>) =>
   conflictOnDuplicate(write, 'another default policy for this priority was just saved');
 
-const owned = (organizationId: string, id: string) =>
-  and(eq(slaPolicies.organizationId, organizationId), eq(slaPolicies.id, id));
-
 /** SLA policies apply to tickets opened (or re-prioritised) after the change. */
 export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/sla-policies',
     {
@@ -109,7 +106,10 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const [found] = await request.inTenant((tx) =>
-        tx.select().from(slaPolicies).where(owned(request.principal.organizationId, request.params.id)),
+        tx
+          .select()
+          .from(slaPolicies)
+          .where(rowOfOrganization(slaPolicies, request.principal.organizationId, request.params.id)),
       );
       if (!found) throw notFound('SLA policy');
       return found;
@@ -171,7 +171,7 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
           const [current] = await tx
             .select()
             .from(slaPolicies)
-            .where(owned(organizationId, id))
+            .where(rowOfOrganization(slaPolicies, organizationId, id))
             .for('update');
           if (!current) return undefined;
           const next = { ...current, ...request.body };
@@ -179,7 +179,7 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
           const [row] = await tx
             .update(slaPolicies)
             .set({ ...request.body, updatedAt: new Date() })
-            .where(owned(organizationId, id))
+            .where(rowOfOrganization(slaPolicies, organizationId, id))
             .returning();
           await recordAudit(tx, {
             organizationId,
@@ -214,7 +214,7 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const deleted = await request.inTenant(async (tx) => {
         const [row] = await tx
           .delete(slaPolicies)
-          .where(owned(organizationId, request.params.id))
+          .where(rowOfOrganization(slaPolicies, organizationId, request.params.id))
           .returning();
         if (row) {
           await recordAudit(tx, {

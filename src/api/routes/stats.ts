@@ -3,15 +3,13 @@ import { Type } from 'typebox';
 import { getSatisfactionStats } from '../../db/queries/csat.js';
 import { getCategoryStats, getPeriodStats } from '../../db/queries/stats.js';
 import { getTicketStats } from '../../db/queries/tickets.js';
-import { slaKindEnum, ticketPriorityEnum, ticketStatusEnum } from '../../db/schema/index.js';
+import { DAY_MS, SLA_KINDS, TICKET_PRIORITIES, TICKET_STATUSES } from '../../domain/vocabulary.js';
 import { invalidInput } from '../errors.js';
 import { authErrors, errors, Nullable, Uuid } from '../schemas/common.js';
 
-const DAY_MS = 86_400_000;
 const DEFAULT_PERIOD_DAYS = 30;
-const STATUSES = ticketStatusEnum.enumValues;
-const PRIORITIES = ticketPriorityEnum.enumValues;
-const SLA_KINDS = slaKindEnum.enumValues;
+const STATUSES = TICKET_STATUSES;
+const PRIORITIES = TICKET_PRIORITIES;
 
 /** One entry per key, so every status, priority and SLA kind is present, zero or not. */
 function recordOf<K extends string, V>(keys: readonly K[], value: (key: K) => V): Record<K, V> {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { answerSurvey, findSurvey } from '../../db/queries/csat.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { conflict, notFound } from '../errors.js';
 import { wantsPage } from '../plugins/web.js';
 import { errors, Nullable } from '../schemas/common.js';

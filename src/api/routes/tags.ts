@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, ilike } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
+import { rowOfOrganization } from '../../db/queries/scope.js';
 import { replaceTicketTag } from '../../db/queries/tags.js';
 import { escapeLike } from '../../db/queries/tickets.js';
 import { tags } from '../../db/schema/index.js';
 import { conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Timestamp, Uuid } from '../schemas/common.js';
 
 // The same limits as a ticket's tags.
@@ -42,22 +44,21 @@ const MergeBody = Type.Object(
   { additionalProperties: false },
 );
 
-const owned = (organizationId: string, id: string) =>
-  and(eq(tags.organizationId, organizationId), eq(tags.id, id));
-
 const uniqueName = <T>(write: Promise<T>) =>
   conflictOnDuplicate(write, 'a tag of that name already exists (merge the two instead)');
 
 /** The tag, its row locked until the transaction ends, or undefined. */
 async function lockTag(tx: Tx, organizationId: string, id: string) {
-  const [tag] = await tx.select().from(tags).where(owned(organizationId, id)).for('update');
+  const [tag] = await tx
+    .select()
+    .from(tags)
+    .where(rowOfOrganization(tags, organizationId, id))
+    .for('update');
   return tag;
 }
 
 /** The organisation's tag vocabulary: agents read it, admins and owners manage it. */
 export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/tags',
     {
@@ -101,7 +102,10 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const [found] = await request.inTenant((tx) =>
-        tx.select().from(tags).where(owned(request.principal.organizationId, request.params.id)),
+        tx
+          .select()
+          .from(tags)
+          .where(rowOfOrganization(tags, request.principal.organizationId, request.params.id)),
       );
       if (!found) throw notFound('tag');
       return found;
@@ -221,7 +225,7 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const deleted = await request.inTenant((tx) =>
         tx
           .delete(tags)
-          .where(owned(request.principal.organizationId, request.params.id))
+          .where(rowOfOrganization(tags, request.principal.organizationId, request.params.id))
           .returning({ id: tags.id }),
       );
       if (!deleted.length) throw notFound('tag');

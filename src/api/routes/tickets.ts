@@ -4,12 +4,11 @@ import { type Static, Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { uuidFromName } from '../../db/ids.js';
 import { ensureMember } from '../../db/queries/members.js';
-import { isAssignable } from '../../db/queries/organization-members.js';
 import { findVisibleSavedFilter } from '../../db/queries/saved-filters.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { findTicketDetail, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
+import { ticketChangeRefusal } from '../../db/queries/ticket-rules.js';
 import {
-  findCategory,
   findTicket,
   InvalidCursorError,
   listTickets,
@@ -17,8 +16,9 @@ import {
   searchTickets,
 } from '../../db/queries/tickets.js';
 import { describeSla } from '../../workflows/ticket-state.js';
-import type { ApiDeps } from '../app.js';
-import { conflict, invalidInput, notFound, unprocessable } from '../errors.js';
+import type { ApiDeps } from '../deps.js';
+import { invalidInput, notFound, unprocessable } from '../errors.js';
+import { IdempotencyHeaders, requireOpen } from '../route-helpers.js';
 import { authErrors, errors, IdParams, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 import {
   MessageView,
@@ -109,31 +109,14 @@ const ChangeTicketBody = Type.Object(
   },
 );
 
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 200,
-      description: 'Repeating a request with the same key repeats nothing',
-    }),
-  ),
-});
-
-/**
- * The ticket, refused when missing (404) or closed (409). The workflow refuses commands to a closed
- * ticket too, but only once it has finished; until then it would still accept a reply or a change.
- */
-export function requireOpen<T extends { status: string }>(ticket: T | undefined): T {
-  if (!ticket) throw notFound('ticket');
-  if (ticket.status === 'closed') throw conflict('the ticket is closed');
-  return ticket;
-}
-
-/** Tickets are assigned to the organisation's active agents, admins and owners only. */
-async function requireAssignable(tx: Tx, organizationId: string, userId: string) {
-  if (!(await isAssignable(tx, organizationId, userId))) {
-    throw unprocessable('assigneeId must be an active agent of this organisation');
-  }
+/** The assignee and category checks the workflow's activity makes too, answered as 422 before asking it. */
+async function requireUsableChange(
+  tx: Tx,
+  organizationId: string,
+  change: Parameters<typeof ticketChangeRefusal>[2],
+) {
+  const refusal = await ticketChangeRefusal(tx, organizationId, change);
+  if (refusal) throw unprocessable(refusal);
 }
 
 // The read routes: everything they read goes through request.inTenant, which checks the bearer token.
@@ -263,7 +246,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
         // A repeated request for a ticket that exists already opens nothing new.
         if (!key || !(await findTicket(tx, organizationId, ticketId)))
           await requirePlanRoom(tx, organizationId, 'ticketsPerMonth');
-        if (body.assigneeId) await requireAssignable(tx, organizationId, body.assigneeId);
+        await requireUsableChange(tx, organizationId, { assigneeId: body.assigneeId });
         const { user } = await ensureMember(tx, organizationId, { ...body.customer, role: 'customer' });
         return user;
       });
@@ -309,9 +292,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { ti
       const { organizationId, userId } = request.principal;
       await request.inTenant(async (tx) => {
         requireOpen(await findTicketWithPeople(tx, organizationId, id));
-        if (request.body.assigneeId) await requireAssignable(tx, organizationId, request.body.assigneeId);
-        if (request.body.categoryId && !(await findCategory(tx, organizationId, request.body.categoryId)))
-          throw unprocessable('categoryId must be a category of this organisation');
+        await requireUsableChange(tx, organizationId, request.body);
       });
       await tickets.change(id, { actorId: userId, ...request.body });
       const ticket = await request.inTenant((tx) => findTicketWithPeople(tx, organizationId, id));

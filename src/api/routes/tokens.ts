@@ -4,12 +4,12 @@ import { Type } from 'typebox';
 import { recordAudit } from '../../db/queries/audit-logs.js';
 import { findMember } from '../../db/queries/organization-members.js';
 import { apiTokens } from '../../db/schema/index.js';
+import { DAY_MS } from '../../domain/vocabulary.js';
 import { issueApiToken } from '../auth/tokens.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';
 import { isStaffRole } from '../plugins/auth.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
-
-const DAY_MS = 86_400_000;
 
 const TokenView = Type.Object({
   id: Uuid,
@@ -48,8 +48,6 @@ function tokenSnapshot(t: {
 }
 
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = { minimumRole: 'admin' as const };
-
   app.get(
     '/tokens',
     {

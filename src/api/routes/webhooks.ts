@@ -9,12 +9,14 @@ import {
   listWebhooks,
   webhookDeliveryLog,
 } from '../../db/queries/webhooks.js';
-import { WEBHOOK_EVENTS, type Webhook, webhookDeliveries, webhooks } from '../../db/schema/index.js';
+import { type Webhook, webhookDeliveries, webhooks } from '../../db/schema/index.js';
+import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../../domain/vocabulary.js';
 import type { HostPolicy } from '../../net/host-policy.js';
 import { newWebhookSecret } from '../../webhooks/signature.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { refuseHiddenUrl } from '../outbound-urls.js';
+import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
 const Url = Type.String({
@@ -47,7 +49,7 @@ const DeliveryView = Type.Object({
   id: Uuid,
   eventId: Uuid,
   eventType: Type.String(),
-  status: Type.Enum(['pending', 'delivered', 'failed']),
+  status: Type.Enum(WEBHOOK_DELIVERY_STATUSES),
   attempts: Type.Integer(),
   lastStatusCode: Nullable(Type.Integer()),
   lastError: Nullable(Type.String()),
@@ -75,7 +77,6 @@ const DeliveryQuery = Type.Object(
 );
 
 const view = ({ secret: _secret, organizationId: _org, ...row }: Webhook) => row;
-const adminOnly = { minimumRole: 'admin' as const };
 
 /** Organisation webhooks (admins and owners): signed JSON deliveries of ticket, message and SLA events. */
 export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: HostPolicy }> = async (

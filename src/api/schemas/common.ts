@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
+import { STAFF_ROLES } from '../../domain/vocabulary.js';
 
 export const Uuid = Type.String({ format: 'uuid' });
 
@@ -64,7 +65,7 @@ export const authErrors = [400, 401, 403, 422] as const satisfies ErrorStatus[];
 
 export const Person = Type.Object({ id: Uuid, name: Type.String(), email: Type.String() });
 
-export const STAFF_ROLES = ['agent', 'admin', 'owner'] as const;
+export { STAFF_ROLES };
 export const StaffRoleSchema = Type.Enum(STAFF_ROLES);
 
 export const NewPassword = (description?: string) =>

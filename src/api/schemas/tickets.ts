@@ -2,16 +2,17 @@ import { Type } from 'typebox';
 import type { MessageWithSender, TicketWithPeople } from '../../db/queries/ticket-detail.js';
 import { COUNT_CAP, COUNT_MODES, TICKET_SORTS } from '../../db/queries/tickets.js';
 import {
-  messageTypeEnum,
-  ticketChannelEnum,
-  ticketPriorityEnum,
-  ticketStatusEnum,
-} from '../../db/schema/index.js';
+  CLOCK_OUTCOMES,
+  MESSAGE_TYPES,
+  TICKET_CHANNELS,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+} from '../../domain/vocabulary.js';
 import { sanitizeEmailHtml } from '../../ingest/sanitize.js';
 import { Nullable, Person, Timestamp, Uuid } from './common.js';
 
-export const TicketStatus = Type.Enum(ticketStatusEnum.enumValues);
-export const TicketPriority = Type.Enum(ticketPriorityEnum.enumValues);
+export const TicketStatus = Type.Enum(TICKET_STATUSES);
+export const TicketPriority = Type.Enum(TICKET_PRIORITIES);
 const Tag = Type.String({ minLength: 1, maxLength: 50 });
 export const Tags = Type.Array(Tag, { maxItems: 20 });
 
@@ -111,7 +112,7 @@ export const TicketView = Type.Object({
   title: Type.String(),
   status: TicketStatus,
   priority: TicketPriority,
-  channel: Type.Enum(ticketChannelEnum.enumValues),
+  channel: Type.Enum(TICKET_CHANNELS),
   tags: Type.Array(Type.String()),
   categoryId: Nullable(Uuid),
   customer: Person,
@@ -179,7 +180,7 @@ const AttachmentView = Type.Object({
 
 export const MessageView = Type.Object({
   id: Uuid,
-  type: Type.Enum(messageTypeEnum.enumValues),
+  type: Type.Enum(MESSAGE_TYPES),
   internal: Type.Boolean({ description: 'An internal note: never shown or emailed to the customer' }),
   sender: Nullable(Person),
   content: Type.String({ description: 'Plain text; escape it before rendering' }),
@@ -215,7 +216,7 @@ export function messageView(
 }
 
 const ClockView = Type.Object({
-  outcome: Type.Enum(['running', 'met', 'breached']),
+  outcome: Type.Enum(CLOCK_OUTCOMES),
   paused: Type.Boolean(),
   deadline: Nullable(Type.String({ format: 'date-time' })),
   remainingMinutes: Type.Number({ description: 'Business minutes left; negative when overdue' }),

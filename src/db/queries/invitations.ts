@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { StaffRole } from '../../domain/vocabulary.js';
 import type { Queryable } from '../client.js';
 import { type OrganizationInvitation, organizationInvitations } from '../schema/index.js';
 
@@ -26,7 +27,7 @@ export interface NewInvitation {
   organizationId: string;
   email: string;
   /** Admins invite agents and admins; owners are invited by the operator (CLI create-admin). */
-  role: 'agent' | 'admin' | 'owner';
+  role: StaffRole;
   /** Null when the operator invites. */
   invitedBy: string | null;
   tokenHash: string;

@@ -89,3 +89,13 @@ export async function findMailboxByVerificationHash(db: Queryable, tokenHash: st
   const [row] = await db.select().from(mailboxes).where(eq(mailboxes.verificationTokenHash, tokenHash));
   return row;
 }
+
+/** The address the organisation's mail comes from: its first active mailbox, else the installation's. */
+export async function senderAddress(
+  db: Queryable,
+  organizationId: string,
+  defaultFrom: string,
+): Promise<string> {
+  // An unverified address is a mere claim: mail is never sent as it.
+  return (await senderMailbox(db, organizationId))?.address ?? defaultFrom;
+}

@@ -93,3 +93,12 @@ export async function setOrganizationActive(db: Database, organizationId: string
     return org!;
   });
 }
+
+/** Minutes from resolving to the satisfaction survey, read when resolving so a settings change applies at once. */
+export async function surveyDelayMinutes(db: Queryable, organizationId: string): Promise<number | undefined> {
+  const [org] = await db
+    .select({ settings: organizations.settings })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  return org?.settings?.satisfactionSurvey?.delayMinutes;
+}

@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { STAFF_ROLES } from '../../domain/vocabulary.js';
 import type { Database, Queryable } from '../client.js';
 import {
   accounts,
@@ -90,7 +91,7 @@ export async function staffMemberships(db: Queryable, userId: string): Promise<S
     .where(
       and(
         eq(userOrganizations.userId, userId),
-        inArray(userOrganizations.role, ['agent', 'admin', 'owner']),
+        inArray(userOrganizations.role, STAFF_ROLES),
         eq(organizations.isActive, true),
       ),
     )

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { STAFF_ROLES } from '../../domain/vocabulary.js';
 import type { Queryable } from '../client.js';
 import {
   mailboxes,
@@ -15,7 +16,8 @@ import { recordAudit } from './audit-logs.js';
 export const DEFAULT_PLAN_ID = 'free';
 
 /** Members who take a seat: everyone but customers. */
-const SEAT_ROLES = ['agent', 'admin', 'owner'] as const;
+/** Members who take a seat of the plan: everyone who works tickets. */
+const SEAT_ROLES = STAFF_ROLES;
 
 export type PlanLimit = 'agents' | 'mailboxes' | 'ticketsPerMonth';
 

@@ -5,7 +5,8 @@ import type { Queryable } from '../client.js';
  * Replaces the tag `from` by `to` on every ticket of the organisation that has it (keeping the order of
  * the other tags and never doubling `to`), and writes one `tagged` activity per changed ticket, as one
  * statement. Call it inside the transaction that renames or merges the vocabulary entry. Returns how
- * many tickets changed.
+ * many tickets changed. Written directly rather than through each ticket's workflow: tags move no SLA
+ * clock (one of the exceptions to the write rule, see src/temporal/tickets.ts).
  */
 export async function replaceTicketTag(
   db: Queryable,

@@ -531,7 +531,3 @@ export async function changeTicketCategory(
   });
   return ticket;
 }
-
-export async function softDeleteTicket(db: Queryable, organizationId: string, ticketId: string) {
-  return updateTicket(db, organizationId, ticketId, { deletedAt: new Date() });
-}

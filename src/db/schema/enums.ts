@@ -1,39 +1,32 @@
 import { pgEnum } from 'drizzle-orm/pg-core';
+import {
+  ACTIVITY_ACTIONS,
+  MESSAGE_TYPES,
+  TICKET_CHANNELS,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  USER_ROLES,
+} from '../../domain/vocabulary.js';
 
 // Enums live apart from their tables so schema modules that import each other never see them undefined.
-export const userRoleEnum = pgEnum('user_role', ['customer', 'agent', 'admin', 'owner']);
+// Their values are the domain's vocabulary (src/domain/vocabulary.ts).
+export const userRoleEnum = pgEnum('user_role', USER_ROLES);
 
-export const ticketStatusEnum = pgEnum('ticket_status', [
-  'open', // New ticket, not yet assigned
-  'pending', // Awaiting the customer's response
-  'resolved', // Solution provided, awaiting confirmation
-  'closed', // Completed
-]);
+export const ticketStatusEnum = pgEnum('ticket_status', TICKET_STATUSES);
 
-export const ticketPriorityEnum = pgEnum('ticket_priority', ['low', 'medium', 'high', 'urgent']);
+export const ticketPriorityEnum = pgEnum('ticket_priority', TICKET_PRIORITIES);
 
-export const ticketChannelEnum = pgEnum('ticket_channel', ['web', 'email', 'chat', 'api']);
+export const ticketChannelEnum = pgEnum('ticket_channel', TICKET_CHANNELS);
 
-export const messageTypeEnum = pgEnum('message_type', ['reply', 'internal_note', 'system']);
+export const messageTypeEnum = pgEnum('message_type', MESSAGE_TYPES);
 
-export const activityActionEnum = pgEnum('activity_action', [
-  'created',
-  'status_changed',
-  'priority_changed',
-  'assigned',
-  'unassigned',
-  'tagged',
-  'message_added',
-  'resolved',
-  'closed',
-  'reopened',
-  'sla_breached',
-  'category_changed',
-]);
+export const activityActionEnum = pgEnum('activity_action', ACTIVITY_ACTIONS);
 
-export type UserRole = (typeof userRoleEnum.enumValues)[number];
-export type TicketStatus = (typeof ticketStatusEnum.enumValues)[number];
-export type TicketPriority = (typeof ticketPriorityEnum.enumValues)[number];
-export type TicketChannel = (typeof ticketChannelEnum.enumValues)[number];
-export type MessageType = (typeof messageTypeEnum.enumValues)[number];
-export type ActivityAction = (typeof activityActionEnum.enumValues)[number];
+export type {
+  ActivityAction,
+  MessageType,
+  TicketChannel,
+  TicketPriority,
+  TicketStatus,
+  UserRole,
+} from '../../domain/vocabulary.js';

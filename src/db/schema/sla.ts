@@ -1,5 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { boolean, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { SLA_KINDS } from '../../domain/vocabulary.js';
 import { timestamps, timestamptz } from './columns.js';
 import { ticketPriorityEnum } from './enums.js';
 import { organizations } from './organizations.js';
@@ -46,8 +47,8 @@ export const slaPoliciesRelations = relations(slaPolicies, ({ one }) => ({
 export type SlaPolicy = typeof slaPolicies.$inferSelect;
 export type NewSlaPolicy = typeof slaPolicies.$inferInsert;
 
-export const slaKindEnum = pgEnum('sla_kind', ['first_response', 'next_response', 'resolution']);
-export type SlaKind = (typeof slaKindEnum.enumValues)[number];
+export const slaKindEnum = pgEnum('sla_kind', SLA_KINDS);
+export type { SlaKind } from '../../domain/vocabulary.js';
 
 /** One row per breached deadline: the key that makes a breach (and its escalation) happen once. */
 export const slaBreaches = pgTable(

@@ -10,25 +10,12 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { WEBHOOK_DELIVERY_STATUSES, type WebhookEvent } from '../../domain/vocabulary.js';
 import { timestamps, timestamptz } from './columns.js';
 import { organizations } from './organizations.js';
 import { createTenantPolicies } from './rls.js';
 
-/** What an organisation's webhook can subscribe to; `ping` is the test send. */
-export const WEBHOOK_EVENTS = [
-  'ticket.created',
-  'ticket.updated',
-  'message.created',
-  'sla.warning',
-  'sla.breached',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
-export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', [
-  'pending',
-  'delivered',
-  'failed',
-]);
+export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', WEBHOOK_DELIVERY_STATUSES);
 /** `signed`: the organisation's webhook, signed JSON; `slack`: an incoming-webhook message for Slack. */
 export const webhookFormatEnum = pgEnum('webhook_format', ['signed', 'slack']);
 

@@ -1,7 +1,9 @@
 // The words of the emails InsightDesk sends. Pure: data in, subject and text out.
+
 import type { UserRole } from '../db/schema/index.js';
-import { buildReplySubject } from '../ingest/threading.js';
+import { MINUTE_MS } from '../domain/vocabulary.js';
 import type { SlaKind } from '../workflows/ticket-state.js';
+import { buildReplySubject } from './subject.js';
 
 export interface TicketFacts {
   ticketNumber: number;
@@ -25,7 +27,7 @@ const slaNames: Record<SlaKind, string> = {
 
 /** "1 h 05 min", "3 days 2 h", "45 s". */
 export function formatDuration(ms: number): string {
-  const totalMinutes = Math.floor(Math.abs(ms) / 60_000);
+  const totalMinutes = Math.floor(Math.abs(ms) / MINUTE_MS);
   if (totalMinutes === 0) return `${Math.round(Math.abs(ms) / 1000)} s`;
   const days = Math.floor(totalMinutes / 1440);
   const hours = Math.floor((totalMinutes % 1440) / 60);

@@ -1,0 +1,95 @@
+// What outgoing mail needs from the database: the outbox row, the facts the templates show, the recipients.
+import { and, eq, inArray } from 'drizzle-orm';
+import { ADMIN_ROLES } from '../../domain/vocabulary.js';
+import type { TicketFacts } from '../../mail/templates.js';
+import type { Queryable } from '../client.js';
+import { newMessageId } from '../ids.js';
+import {
+  type NewOutboundEmail,
+  organizations,
+  outboundEmails,
+  type Ticket,
+  userOrganizations,
+  users,
+} from '../schema/index.js';
+import { peopleAsKnownBy } from './organization-members.js';
+
+export type QueuedEmail = Omit<NewOutboundEmail, 'id' | 'messageId' | 'status' | 'attempts'> & {
+  messageId?: string;
+};
+
+/**
+ * Puts a mail in the outbox inside the caller's transaction, once per idempotency key: asking again
+ * (a retried activity) returns the mail queued the first time.
+ */
+export async function queueEmail(
+  db: Queryable,
+  mail: QueuedEmail,
+): Promise<{ id: string; messageId: string }> {
+  const messageId = mail.messageId ?? newMessageId(mail.fromAddress);
+  const [inserted] = await db
+    .insert(outboundEmails)
+    .values({ ...mail, messageId })
+    .onConflictDoNothing({ target: [outboundEmails.organizationId, outboundEmails.idempotencyKey] })
+    .returning({ id: outboundEmails.id, messageId: outboundEmails.messageId });
+  if (inserted) return inserted;
+  const [existing] = await db
+    .select({ id: outboundEmails.id, messageId: outboundEmails.messageId })
+    .from(outboundEmails)
+    .where(
+      and(
+        eq(outboundEmails.organizationId, mail.organizationId),
+        eq(outboundEmails.idempotencyKey, mail.idempotencyKey),
+      ),
+    );
+  return existing!;
+}
+
+/** The outbox row queued under `idempotencyKey`, if any. */
+export async function findQueuedEmail(db: Queryable, organizationId: string, idempotencyKey: string) {
+  const [queued] = await db
+    .select({ id: outboundEmails.id })
+    .from(outboundEmails)
+    .where(
+      and(
+        eq(outboundEmails.organizationId, organizationId),
+        eq(outboundEmails.idempotencyKey, idempotencyKey),
+      ),
+    );
+  return queued;
+}
+
+/** What an email about the ticket says of it: number, title, organisation and people as it knows them. */
+export async function ticketFacts(db: Queryable, ticket: Ticket): Promise<TicketFacts> {
+  const ids = [ticket.customerId, ...(ticket.assigneeId ? [ticket.assigneeId] : [])];
+  const people = await peopleAsKnownBy(db, ticket.organizationId, ids);
+  const [org] = await db
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, ticket.organizationId));
+  const find = (id: string) => people.get(id)!;
+  return {
+    ticketNumber: ticket.ticketNumber,
+    title: ticket.title,
+    organizationName: org?.name ?? '',
+    customer: find(ticket.customerId),
+    assignee: ticket.assigneeId ? find(ticket.assigneeId) : null,
+  };
+}
+
+/** Who hears about SLA trouble: the organisation's admins and owners, plus its escalation addresses. */
+export async function managerAddresses(db: Queryable, organizationId: string): Promise<string[]> {
+  const managers = await db
+    .select({ email: users.email })
+    .from(userOrganizations)
+    .innerJoin(users, eq(users.id, userOrganizations.userId))
+    .where(
+      and(eq(userOrganizations.organizationId, organizationId), inArray(userOrganizations.role, ADMIN_ROLES)),
+    );
+  const [org] = await db
+    .select({ settings: organizations.settings })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  const extra = org?.settings?.notifications?.escalationEmails ?? [];
+  return [...new Set([...managers.map((m) => m.email.toLowerCase()), ...extra.map((e) => e.toLowerCase())])];
+}
