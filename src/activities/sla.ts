@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { findTicket, recordActivity } from '../db/queries/tickets.js';
 import { slaBreaches, tickets } from '../db/schema/index.js';
-import type { SlaEventInput } from '../workflows/contracts.js';
+import type { SlaBreachInput, SlaEventInput } from '../workflows/contracts.js';
 import { type ActivityDeps, managerAddresses, senderAddress, ticketFacts } from './context.js';
 import { queueEmail } from './outbox.js';
 import { escalationMail, type MailContent, type TicketFacts, warningMail } from './templates.js';
@@ -39,8 +39,13 @@ async function queueSlaMail(
 export function createSlaActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    /** Records a breach once (ticket flag, activity row, escalation to the managers). */
-    async recordSlaBreach(input: SlaEventInput): Promise<{ outboundId: string | null }> {
+    /**
+     * Records a breach once (ticket flag, activity row, escalation to the managers) and, when given, the
+     * ticket's next deadline: `nextDeadlineStored` tells the workflow it need not store it itself.
+     */
+    async recordSlaBreach(
+      input: SlaBreachInput,
+    ): Promise<{ outboundId: string | null; nextDeadlineStored?: boolean }> {
       return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
         const deadline = new Date(input.deadline);
         const detectedAt = new Date(input.detectedAt);
@@ -56,11 +61,21 @@ export function createSlaActivities(deps: ActivityDeps) {
           .onConflictDoNothing({ target: [slaBreaches.ticketId, slaBreaches.kind, slaBreaches.deadline] })
           .returning({ id: slaBreaches.id });
         const lateByMs = Math.max(0, detectedAt.getTime() - deadline.getTime());
-        if (inserted) {
+        const storesDeadline = input.nextDeadline !== undefined;
+        if (inserted || storesDeadline) {
           await tx
             .update(tickets)
-            .set({ slaBreached: sql`coalesce(${tickets.slaBreached}, ${input.detectedAt}::timestamptz)` })
+            .set({
+              ...(inserted
+                ? { slaBreached: sql`coalesce(${tickets.slaBreached}, ${input.detectedAt}::timestamptz)` }
+                : {}),
+              ...(storesDeadline
+                ? { slaDeadline: input.nextDeadline ? new Date(input.nextDeadline) : null }
+                : {}),
+            })
             .where(and(eq(tickets.id, input.ticketId), eq(tickets.organizationId, input.organizationId)));
+        }
+        if (inserted) {
           await recordActivity(tx, input.ticketId, null, 'sla_breached', {
             slaKind: input.kind,
             slaDeadline: input.deadline,
@@ -75,7 +90,7 @@ export function createSlaActivities(deps: ActivityDeps) {
           () => managerAddresses(tx, input.organizationId),
           (facts) => escalationMail(facts, input.kind, deadline, lateByMs),
         );
-        return { outboundId };
+        return { outboundId, ...(storesDeadline ? { nextDeadlineStored: true } : {}) };
       });
     },
 

@@ -26,7 +26,7 @@ import type {
   OpenTicketInput,
   TicketChanges,
 } from '../workflows/contracts.js';
-import { transitionError } from '../workflows/ticket-state.js';
+import { initialSlaState, nextDeadline, transitionError } from '../workflows/ticket-state.js';
 import { type ActivityDeps, loadSlaPolicy, senderAddress, ticketFacts } from './context.js';
 import { queueEmail } from './outbox.js';
 import { acknowledgementMail, replyMail } from './templates.js';
@@ -144,13 +144,22 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             })
             .onConflictDoNothing({ target: [ticketMessages.ticketId, ticketMessages.emailMessageId] });
         }
+        const createdAt = ticket.createdAt.getTime();
+        const policy = await loadSlaPolicy(tx, input.organizationId, ticket.priority);
+        // The first deadline goes in with the ticket, which saves the workflow a transaction of its own.
+        const slaDeadline = nextDeadline(initialSlaState(createdAt, ticket.status, ticket.priority, policy));
+        await tx
+          .update(tickets)
+          .set({ slaDeadline: slaDeadline === null ? null : new Date(slaDeadline) })
+          .where(eq(tickets.id, ticket.id));
         return {
           ticketNumber: ticket.ticketNumber,
-          createdAt: ticket.createdAt.getTime(),
+          createdAt,
           status: ticket.status,
           priority: ticket.priority,
-          policy: await loadSlaPolicy(tx, input.organizationId, ticket.priority),
+          policy,
           acknowledgementId,
+          slaDeadline,
         };
       });
     },

@@ -71,6 +71,8 @@ export interface OpenedTicket {
   priority: TicketPriority;
   policy: SlaPolicyContext;
   acknowledgementId: string | null;
+  /** The first SLA deadline, stored with the ticket (absent from histories recorded before it was). */
+  slaDeadline?: number | null;
 }
 
 export interface TicketSummary {
@@ -134,4 +136,9 @@ export interface SlaEventInput {
   deadline: string;
   /** ISO instant the workflow noticed it. */
   detectedAt: string;
+}
+
+/** A breach, with the ticket's next deadline once it is recorded, stored in the same transaction. */
+export interface SlaBreachInput extends SlaEventInput {
+  nextDeadline?: string | null;
 }
