@@ -37,7 +37,7 @@ import { createDovecotMailbox } from '../tests/support/ingest-mailbox.js';
 import type { EngineIngestSettings } from './engine-ingest.js';
 import type { EngineWorkerSettings } from './engine-worker.js';
 import { cpuSeconds, processesMatching, processTree, residentMiB, writeIo } from './proc.js';
-import { inBatches, percentile, startBenchServices } from './support.js';
+import { benchEmail, inBatches, percentile, startBenchServices } from './support.js';
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -249,26 +249,7 @@ async function stopChild(child: ChildProcess) {
 
 // ---- the workload ---------------------------------------------------------------------------------------
 
-function email(i: number, from: string, to: string, replyTo?: string): { raw: string; id: string } {
-  const id = `engine-${i}-${randomUUID()}@customer.bench`;
-  const raw = [
-    `From: Customer ${i} <${from}>`,
-    `To: ${to}`,
-    `Subject: ${replyTo ? 'Re: ' : ''}Order ${i} has not arrived`,
-    'Date: Tue, 01 Apr 2025 10:00:00 +0000',
-    `Message-ID: <${id}>`,
-    ...(replyTo ? [`In-Reply-To: <${replyTo}>`, `References: <${replyTo}>`] : []),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `Hello, my order ${i} was due last week and has not arrived yet. Could you check where it is?`,
-    '',
-    'Thanks,',
-    `Customer ${i}`,
-    '',
-  ].join('\r\n');
-  return { raw, id };
-}
+const email = benchEmail;
 
 async function appendAll(address: string, password: string, raws: string[]) {
   const imap = new ImapFlow({ ...dovecot.clientOptions(address, password), disableAutoIdle: true });
