@@ -24,7 +24,7 @@ import { createTicketWorker } from '../src/temporal/worker.js';
 import { mailboxWorkflowId } from '../src/workflows/mailbox.js';
 import { startDovecot } from '../tests/support/dovecot.js';
 import { createDovecotMailbox } from '../tests/support/ingest-mailbox.js';
-import { percentile, startBenchServices } from './support.js';
+import { benchEmail, percentile, startBenchServices } from './support.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const args = process.argv.slice(2);
@@ -85,26 +85,7 @@ const ingestWorker = await createIngestWorker({
 });
 const ingestRunning = ingestWorker.run();
 
-function email(i: number, from: string, to: string, replyTo?: string): string {
-  const id = `bench-${i}-${randomUUID()}@customer.bench`;
-  return [
-    `From: Customer ${i} <${from}>`,
-    `To: ${to}`,
-    `Subject: ${replyTo ? 'Re: ' : ''}Order ${i} has not arrived`,
-    'Date: Tue, 01 Apr 2025 10:00:00 +0000',
-    `Message-ID: <${id}>`,
-    ...(replyTo ? [`In-Reply-To: <${replyTo}>`, `References: <${replyTo}>`] : []),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `Hello, my order ${i} was due last week and has not arrived yet. Could you check where it is?`,
-    '',
-    'Thanks,',
-    `Customer ${i}`,
-    ...(replyTo ? ['', 'On Tue, 1 Apr 2025, Support wrote:', '> We are looking into it.'] : []),
-    '',
-  ].join('\r\n');
-}
+const email = (i: number, from: string, to: string, replyTo?: string) => benchEmail(i, from, to, replyTo).raw;
 
 /** N emails: about 70 % open conversations, 30 % answer an earlier one of the same set. */
 function corpus(n: number, to: string): string[] {

@@ -1,4 +1,5 @@
 // Shared set-up for benchmarks: real PostgreSQL (the private test cluster) and a real Temporal dev server.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,4 +68,32 @@ export async function inBatches<T>(items: T[], limit: number, task: (item: T) =>
     while (next < items.length) await task(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** A customer's plain-text email `i`; with `replyTo`, a reply to that Message-ID quoting our answer. */
+export function benchEmail(
+  i: number,
+  from: string,
+  to: string,
+  replyTo?: string,
+): { raw: string; id: string } {
+  const id = `bench-${i}-${randomUUID()}@customer.bench`;
+  const raw = [
+    `From: Customer ${i} <${from}>`,
+    `To: ${to}`,
+    `Subject: ${replyTo ? 'Re: ' : ''}Order ${i} has not arrived`,
+    'Date: Tue, 01 Apr 2025 10:00:00 +0000',
+    `Message-ID: <${id}>`,
+    ...(replyTo ? [`In-Reply-To: <${replyTo}>`, `References: <${replyTo}>`] : []),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    `Hello, my order ${i} was due last week and has not arrived yet. Could you check where it is?`,
+    '',
+    'Thanks,',
+    `Customer ${i}`,
+    ...(replyTo ? ['', 'On Tue, 1 Apr 2025, Support wrote:', '> We are looking into it.'] : []),
+    '',
+  ].join('\r\n');
+  return { raw, id };
 }

@@ -6,7 +6,7 @@ import { recordBreachOnce, setTicketSlaDeadline } from '../db/queries/sla-breach
 import { findTicket } from '../db/queries/tickets.js';
 import { queueWebhookEvent } from '../db/queries/webhooks.js';
 import { escalationMail, type MailContent, type TicketFacts, warningMail } from '../mail/templates.js';
-import type { SlaEventInput } from '../workflows/contracts.js';
+import type { SlaBreachInput, SlaEventInput } from '../workflows/contracts.js';
 import type { ActivityDeps } from './context.js';
 
 async function queueSlaMail(
@@ -41,8 +41,13 @@ async function queueSlaMail(
 export function createSlaActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    /** Records a breach once (ticket flag, activity row, escalation to the managers). */
-    async recordSlaBreach(input: SlaEventInput): Promise<{ outboundId: string | null }> {
+    /**
+     * Records a breach once (ticket flag, activity row, escalation to the managers) and, when given, the
+     * ticket's next deadline: `nextDeadlineStored` tells the workflow it need not store it itself.
+     */
+    async recordSlaBreach(
+      input: SlaBreachInput,
+    ): Promise<{ outboundId: string | null; nextDeadlineStored?: boolean }> {
       return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
         const deadline = new Date(input.deadline);
         const lateByMs = Math.max(0, new Date(input.detectedAt).getTime() - deadline.getTime());
@@ -54,6 +59,15 @@ export function createSlaActivities(deps: ActivityDeps) {
           detectedAt: input.detectedAt,
           lateByMs,
         });
+        const storesDeadline = input.nextDeadline !== undefined;
+        if (storesDeadline) {
+          await setTicketSlaDeadline(
+            tx,
+            input.organizationId,
+            input.ticketId,
+            input.nextDeadline ? new Date(input.nextDeadline) : null,
+          );
+        }
         const outboundId = await queueSlaMail(
           tx,
           deps,
@@ -62,7 +76,7 @@ export function createSlaActivities(deps: ActivityDeps) {
           () => managerAddresses(tx, input.organizationId),
           (facts) => escalationMail(facts, input.kind, deadline, lateByMs),
         );
-        return { outboundId };
+        return { outboundId, ...(storesDeadline ? { nextDeadlineStored: true } : {}) };
       });
     },
 

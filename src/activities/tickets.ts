@@ -13,6 +13,7 @@ import {
 } from '../db/queries/messages.js';
 import { surveyDelayMinutes as surveyDelay } from '../db/queries/organizations.js';
 import { findQueuedEmail, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { setTicketSlaDeadline } from '../db/queries/sla-breaches.js';
 import { loadSlaPolicy } from '../db/queries/sla-policies.js';
 import { ticketChangeRefusal } from '../db/queries/ticket-rules.js';
 import {
@@ -36,7 +37,7 @@ import type {
   OpenTicketInput,
   TicketChanges,
 } from '../workflows/contracts.js';
-import { transitionError } from '../workflows/ticket-state.js';
+import { initialSlaState, nextDeadline, transitionError } from '../workflows/ticket-state.js';
 import type { ActivityDeps } from './context.js';
 
 /** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
@@ -128,13 +129,24 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           // Stored like every outbound Message-ID, so a reply to the acknowledgement threads here.
           await insertSystemMessage(tx, ticket.id, mail.text, queued.messageId);
         }
+        const createdAt = ticket.createdAt.getTime();
+        const policy = await loadSlaPolicy(tx, input.organizationId, ticket.priority);
+        // The first deadline goes in with the ticket, which saves the workflow a transaction of its own.
+        const slaDeadline = nextDeadline(initialSlaState(createdAt, ticket.status, ticket.priority, policy));
+        await setTicketSlaDeadline(
+          tx,
+          input.organizationId,
+          ticket.id,
+          slaDeadline === null ? null : new Date(slaDeadline),
+        );
         return {
           ticketNumber: ticket.ticketNumber,
-          createdAt: ticket.createdAt.getTime(),
+          createdAt,
           status: ticket.status,
           priority: ticket.priority,
-          policy: await loadSlaPolicy(tx, input.organizationId, ticket.priority),
+          policy,
           acknowledgementId,
+          slaDeadline,
         };
       });
     },

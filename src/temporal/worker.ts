@@ -19,6 +19,13 @@ export interface TicketWorkerOptions {
   >;
 }
 
+/**
+ * Ticket workflows kept in memory between their tasks. The SDK's default grows with the heap limit (about
+ * 2,300 on a 4 GiB heap) and memory with it; an evicted ticket replays its short history on its next task
+ * (bench/engine.ts --memory measures both).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1_000;
+
 /** The ticket worker: every ticket workflow and its activities, bound to their dependencies. */
 export function createTicketWorker({
   connection,
@@ -28,6 +35,7 @@ export function createTicketWorker({
   tuning,
 }: TicketWorkerOptions): Promise<Worker> {
   return Worker.create({
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
     ...tuning,
     connection,
     namespace,

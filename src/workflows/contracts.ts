@@ -71,6 +71,8 @@ export interface OpenedTicket {
   priority: TicketPriority;
   policy: SlaPolicyContext;
   acknowledgementId: string | null;
+  /** The first SLA deadline, stored with the ticket (absent from histories recorded before it was). */
+  slaDeadline?: number | null;
 }
 
 export interface TicketSummary {
@@ -160,4 +162,9 @@ export interface TicketCommands {
   isRunning(ticketId: string): Promise<boolean>;
   /** The live SLA clocks, or null when the ticket has no running workflow (closed). */
   slaState(ticketId: string): Promise<TicketSlaState | null>;
+}
+
+/** A breach, with the ticket's next deadline once it is recorded, stored in the same transaction. */
+export interface SlaBreachInput extends SlaEventInput {
+  nextDeadline?: string | null;
 }

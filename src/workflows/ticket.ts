@@ -211,6 +211,8 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       priority: ticket.priority,
     };
     deliver(ticket.acknowledgementId);
+    // Stored with the ticket; a history recorded before openTicket did that stores it below, as it did then.
+    if (ticket.slaDeadline !== undefined) storedDeadline = ticket.slaDeadline;
   }
 
   const handleDue = async (event: DueEvent) => {
@@ -240,8 +242,16 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       detectedAt: new Date(now).toISOString(),
     };
     if (event.type === 'breach') {
-      deliver((await tickets.recordSlaBreach(input)).outboundId);
-      state = markBreached(current(), event.kind, now);
+      const breached = markBreached(current(), event.kind, now);
+      const after = nextDeadline(breached);
+      const recorded = await tickets.recordSlaBreach({
+        ...input,
+        nextDeadline: after === null ? null : new Date(after).toISOString(),
+      });
+      deliver(recorded.outboundId);
+      state = breached;
+      // As with openTicket: histories from before recordSlaBreach stored the deadline store it below.
+      if (recorded.nextDeadlineStored) storedDeadline = after;
     } else {
       deliver((await tickets.recordSlaWarning(input)).outboundId);
       state = markWarned(current(), event.kind);

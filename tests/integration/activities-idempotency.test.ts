@@ -75,6 +75,16 @@ describe('idempotent activities', () => {
     expect(await count(outboundEmails, eq(outboundEmails.ticketId, input.ticketId))).toBe(1);
   });
 
+  it('openTicket stores the first deadline with the ticket, the same on a repeat', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input, first } = await openedTicket(f);
+    const [row] = await db.adminDb.select().from(tickets).where(eq(tickets.id, input.ticketId));
+    // Medium priority without a policy of the organisation: the seed's 8 hours to first response.
+    expect(row!.slaDeadline!.getTime() - row!.createdAt.getTime()).toBe(8 * 60 * 60_000);
+    expect(first.slaDeadline).toBe(row!.slaDeadline!.getTime());
+    expect((await acts.openTicket(input)).slaDeadline).toBe(first.slaDeadline);
+  });
+
   it('addAgentMessage twice with one idempotency key: one message, one email queued', async () => {
     const f = await createOrganizationFixture(db);
     const { input } = await openedTicket(f);
@@ -214,6 +224,32 @@ describe('idempotent activities', () => {
       ),
     ).toBe(true);
     expect(await count(webhookDeliveries, eq(webhookDeliveries.webhookId, otherHook!.id))).toBe(0);
+  });
+
+  it('recordSlaBreach stores the next deadline it is given, also when the breach was recorded already', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input } = await openedTicket(f);
+    const breach = {
+      ticketId: input.ticketId,
+      organizationId: f.org.id,
+      kind: 'first_response' as const,
+      deadline: new Date(Date.now() - 60_000).toISOString(),
+      detectedAt: new Date().toISOString(),
+    };
+    const resolutionDue = new Date(Date.now() + 60 * 60_000);
+    const deadlineOf = async () =>
+      (await db.adminDb.select().from(tickets).where(eq(tickets.id, input.ticketId)))[0]!.slaDeadline;
+    const a = await acts.recordSlaBreach({ ...breach, nextDeadline: resolutionDue.toISOString() });
+    expect(a.nextDeadlineStored).toBe(true);
+    expect(await deadlineOf()).toEqual(resolutionDue);
+    // A repeat whose first attempt committed (its workflow task was lost) still stores what it is given.
+    const b = await acts.recordSlaBreach({ ...breach, nextDeadline: null });
+    expect(b).toEqual({ outboundId: a.outboundId, nextDeadlineStored: true });
+    expect(await deadlineOf()).toBeNull();
+    expect(await count(slaBreaches, eq(slaBreaches.ticketId, input.ticketId))).toBe(1);
+    // Without one (as recorded workflow histories call it), the deadline is left to setSlaDeadline.
+    const c = await acts.recordSlaBreach(breach);
+    expect(c).toEqual({ outboundId: a.outboundId });
   });
 
   it('deliverEmail after a temporary SMTP failure sends exactly once, keeping the reason meanwhile', async () => {

@@ -146,7 +146,10 @@ describe('ticket workflow', () => {
     expect(escalation.text).toContain(`Customer: Carla Customer <${f.customer.email}>`);
     expect(escalation.text).toContain(`Assignee: Adam Agent <${f.agent.email}>`);
     expect(escalation.text).toMatch(/Late by: \d/);
-    expect((await ticketRow(ticketId)).slaBreached).not.toBeNull();
+    const breachedRow = await ticketRow(ticketId);
+    expect(breachedRow.slaBreached).not.toBeNull();
+    // The next deadline due is now the resolution's, 24 hours after creation.
+    expect(breachedRow.slaDeadline!.getTime() - breachedRow.createdAt.getTime()).toBe(24 * HOUR);
     expect(await actionsOf(ticketId)).toContain('sla_breached');
 
     // More time passing adds no second escalation for the same deadline.
