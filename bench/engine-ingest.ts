@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createFileStorage } from '../src/storage/storage.js';
 import { openDatabase } from '../src/db/client.js';
 import { createIngestActivities } from '../src/ingest/activities.js';
 import { silentLogger } from '../src/ingest/log.js';
 import { createIngestPipeline } from '../src/ingest/pipeline.js';
+import { createFileStorage } from '../src/storage/storage.js';
 import { createIngestWorker } from '../src/temporal/ingest-worker.js';
 import { createTicketCommands } from '../src/temporal/tickets.js';
 

@@ -2,9 +2,9 @@
 // settings as one JSON argument; prints `ready`, stops on SIGTERM.
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { openDatabase } from '../src/db/client.js';
 import { createFileMailer } from '../src/mail/mailer.js';
 import { createFileStorage } from '../src/storage/storage.js';
-import { openDatabase } from '../src/db/client.js';
 import { createSurveyLinks } from '../src/surveys/signed-links.js';
 import { createTicketWorker, type TicketWorkerOptions } from '../src/temporal/worker.js';
 
