@@ -29,7 +29,7 @@ async function queueSlaMail(
     kind,
     // One mail per ticket, SLA and deadline: a retried activity or a replayed workflow finds this row.
     idempotencyKey: `${kind}:${input.ticketId}:${input.kind}:${Date.parse(input.deadline)}`,
-    fromAddress: await senderAddress(tx, input.organizationId, deps.defaultFrom),
+    fromAddress: await senderAddress(tx, input.organizationId, deps.defaultFrom, ticket.mailboxId),
     toAddresses: to,
     subject: mail.subject,
     textBody: mail.text,

@@ -36,7 +36,7 @@ export function createSurveyActivities({ db, defaultFrom, surveyLinks }: Activit
           ticketId: input.ticketId,
           kind: 'survey',
           idempotencyKey: `survey:${surveyId}`,
-          fromAddress: await senderAddress(tx, input.organizationId, defaultFrom),
+          fromAddress: await senderAddress(tx, input.organizationId, defaultFrom, ticket.mailboxId),
           toAddresses: [facts.customer.email],
           subject: mail.subject,
           textBody: mail.text,

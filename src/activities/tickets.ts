@@ -105,7 +105,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         }
         let acknowledgementId: string | null = null;
         if (input.acknowledge) {
-          const from = await senderAddress(tx, input.organizationId, defaultFrom);
+          const from = await senderAddress(tx, input.organizationId, defaultFrom, ticket.mailboxId);
           const facts = await ticketFacts(tx, ticket);
           const mail = acknowledgementMail(facts);
           // A synthetic key (email without a Message-ID) is ours, not an id the customer's mail knows.
@@ -168,7 +168,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         }
         let outbound: { id: string; messageId: string } | null = null;
         if (!input.internal) {
-          const from = await senderAddress(tx, organizationId, defaultFrom);
+          const from = await senderAddress(tx, organizationId, defaultFrom, ticket.mailboxId);
           const references = (await threadMessageIds(tx, ticketId)).slice(-20);
           const facts = await ticketFacts(tx, ticket);
           const mail = replyMail(facts, input.content);

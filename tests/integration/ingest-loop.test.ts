@@ -78,9 +78,8 @@ describe('email ingestion', () => {
       }),
     );
     const ticket = await onlyTicket(f.org.id);
-    const latency = Date.now() - appended;
-    console.info(`inbox → ticket row: ${latency} ms`);
-    expect(latency).toBeLessThan(5_000);
+    // A figure, not a limit (speed targets live in bench:ingest): printed for whoever reads the run.
+    console.info(`inbox → ticket row: ${Date.now() - appended} ms`);
     expect(ticket).toMatchObject({
       title: 'Printer on fire',
       channel: 'email',
@@ -210,6 +209,28 @@ describe('email ingestion', () => {
     expect((await ledgerEntry(h.db, one.f.org.id, foreignId))?.outcome).toBe('ticket_created');
     expect(await ticketsOf(h.db, one.f.org.id)).toHaveLength(2);
     for (const t of await ticketsOf(h.db, two.f.org.id)) expect(await messagesOf(h.db, t.id)).toHaveLength(2);
+  });
+
+  it('answers from the mailbox the conversation came in through, not the organisation’s first one', async () => {
+    const { f, mailbox: first } = await setup('Two inboxes');
+    // The organisation's first mailbox nobody reads; customers write to the second one.
+    const second = await h.createMailbox(f.org.id);
+    await h.startReader(second.id, taskQueue);
+    const customer = `gina-${short()}@customer.test`;
+    await second.append(customerEmail({ from: customer, to: second.address, subject: 'Late delivery' }));
+    const ticket = await onlyTicket(f.org.id);
+    expect(ticket.mailboxId).toBe(second.id);
+    const ack = await h.tickets.sink.waitFor((m) => m.envelope.to.includes(customer), 10_000);
+    expect(ack.envelope.from).toBe(second.address);
+    expect(ack.headers.get('reply-to')).toMatchObject({ text: second.address });
+    const reply = await h.tickets.commands.agentReply(ticket.id, {
+      authorId: f.agent.id,
+      content: 'It is on its way.',
+      internal: false,
+    });
+    const agentMail = await h.tickets.sink.waitFor((m) => bare(m.messageId) === reply.emailMessageId, 10_000);
+    expect(agentMail.envelope.from).toBe(second.address);
+    expect(agentMail.envelope.from).not.toBe(first.address);
   });
 
   it('accepts the [#N] token only from the ticket’s customer or the organisation’s staff', async () => {

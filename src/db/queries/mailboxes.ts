@@ -90,12 +90,31 @@ export async function findMailboxByVerificationHash(db: Queryable, tokenHash: st
   return row;
 }
 
-/** The address the organisation's mail comes from: its first active mailbox, else the installation's. */
+/**
+ * The address the organisation's mail comes from: the mailbox the conversation came in through (`mailboxId`,
+ * a ticket's), else its first active mailbox, else the installation's. Customers answer the address they
+ * were written from, so a reply must not leave from an inbox nobody reads.
+ */
 export async function senderAddress(
   db: Queryable,
   organizationId: string,
   defaultFrom: string,
+  mailboxId?: string | null,
 ): Promise<string> {
+  if (mailboxId) {
+    const [own] = await db
+      .select({ address: mailboxes.address })
+      .from(mailboxes)
+      .where(
+        and(
+          eq(mailboxes.organizationId, organizationId),
+          eq(mailboxes.id, mailboxId),
+          eq(mailboxes.isActive, true),
+          isVerified,
+        ),
+      );
+    if (own) return own.address;
+  }
   // An unverified address is a mere claim: mail is never sent as it.
   return (await senderMailbox(db, organizationId))?.address ?? defaultFrom;
 }
