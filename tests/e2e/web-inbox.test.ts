@@ -224,8 +224,17 @@ describe('an agent’s day in the web inbox', () => {
     await page.locator(`tr.ticket-row.selected[data-ticket="${numbers[1]}"]`).waitFor();
     await page.keyboard.press('k');
     await page.locator(`tr.ticket-row.selected[data-ticket="${numbers[0]}"]`).waitFor();
-    if (numbers[0] !== daveNumber) await page.keyboard.press('j');
-    await page.locator(`tr.ticket-row.selected[data-ticket="${daveNumber}"]`).waitFor();
+    // Down (or up) to Dave's ticket in the list's order as it is now: live updates may reorder rows, and
+    // the selection stays on its ticket when they do.
+    for (let presses = 0; (await selected()) !== daveNumber; presses++) {
+      expect(presses, 'presses to reach the ticket').toBeLessThan(20);
+      const order = await page
+        .locator('tr.ticket-row')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ticket')));
+      const before = await selected();
+      await page.keyboard.press(order.indexOf(daveNumber) > order.indexOf(before) ? 'j' : 'k');
+      await page.locator(`tr.ticket-row.selected:not([data-ticket="${before}"])`).waitFor();
+    }
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Invoice missing/ }).waitFor();
     await page.keyboard.press('n');

@@ -174,9 +174,9 @@ beforeAll(async () => {
   };
   mkdirSync(LOG_DIR, { recursive: true });
   processes = [
-    superviseAppProcess('api', 'src/api/main.ts', env, { logFile: logFile('api') }),
-    superviseAppProcess('worker', 'src/worker.ts', env, { logFile: logFile('worker') }),
-    superviseAppProcess('ingest', 'src/ingest-main.ts', env, { logFile: logFile('ingest') }),
+    superviseAppProcess('api', 'src/entry/api.ts', env, { logFile: logFile('api') }),
+    superviseAppProcess('worker', 'src/entry/worker.ts', env, { logFile: logFile('worker') }),
+    superviseAppProcess('ingest', 'src/entry/ingest.ts', env, { logFile: logFile('ingest') }),
   ];
   for (const p of processes) p.start();
   await waitUntil(async () => (await fetch(`${apiUrl}/ready`)).status === 200, 120_000, 'API ready');

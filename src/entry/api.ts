@@ -1,7 +1,8 @@
-// The agents' API as a process of its own (`tsx src/api/main.ts`): stateless, run as many as needed.
+// `npm run api`: the agents' API as a process of its own: stateless, run as many as needed.
+
+import { startApiServer } from '../api/server.js';
 import { openInfrastructure } from '../bootstrap.js';
 import { onShutdown, runEntryPoint } from '../process.js';
-import { startApiServer } from './server.js';
 
 runEntryPoint('api', async (config, log) => {
   const infra = await openInfrastructure(config, log);

@@ -1,9 +1,9 @@
 // `npm run worker`: a Temporal worker for ticket workflows and their activities, and the webhook
 // dispatcher. Run as many as needed; Temporal spreads the tasks over them, the dispatchers share the outbox.
-import { activityDeps, openInfrastructure } from './bootstrap.js';
-import { fail, isStopping, onShutdown, runEntryPoint } from './process.js';
-import { createTicketWorker } from './temporal/worker.js';
-import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { activityDeps, openInfrastructure } from '../bootstrap.js';
+import { fail, isStopping, onShutdown, runEntryPoint } from '../process.js';
+import { createTicketWorker } from '../temporal/worker.js';
+import { startWebhookDispatcher } from '../webhooks/dispatcher.js';
 
 runEntryPoint('worker', async (config, log) => {
   const infra = await openInfrastructure(config, log);

@@ -1,8 +1,8 @@
 // `npm run ingest`: mailbox readers. Run any number; Temporal keeps one reader per mailbox among them.
-import { openInfrastructure } from './bootstrap.js';
-import { ingestLogger } from './logger.js';
-import { fail, isStopping, onShutdown, runEntryPoint } from './process.js';
-import { startIngest } from './temporal/ingest-worker.js';
+import { openInfrastructure } from '../bootstrap.js';
+import { ingestLogger } from '../logger.js';
+import { fail, isStopping, onShutdown, runEntryPoint } from '../process.js';
+import { startIngest } from '../temporal/ingest-worker.js';
 
 runEntryPoint('ingest', async (config, log) => {
   const infra = await openInfrastructure(config, log);
