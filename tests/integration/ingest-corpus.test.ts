@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureMember } from '../../src/db/queries/members.js';
 import { outboundEmails, ticketMessages, ticketNumberCounters, tickets } from '../../src/db/schema/index.js';
 import { parseInboundEmail } from '../../src/ingest/parse.js';
 import { createOrganizationFixture, createUser, type OrganizationFixture } from '../support/db.js';
@@ -49,6 +50,9 @@ const SEEDED: [number, string][] = [
   [8100, 'ticket-8100.msg-1@acme.example'],
 ];
 const REFERENCES_ONLY_TICKET = 77;
+/** 18-token-only-reply.eml: its customer answers ticket #123 with nothing but the subject token. */
+const TOKEN_ONLY_TICKET = 123;
+const TOKEN_REPLY_SENDER = 'gary@office.example';
 
 /** The ledger key the pipeline gives a fixture: its Message-ID, or the hash of its bytes. */
 async function keyOf(file: string): Promise<string> {
@@ -77,6 +81,10 @@ beforeAll(async () => {
   f = await createOrganizationFixture(h.db, 'Corpus');
   // Seed the tickets the replies answer, with the numbers their subjects carry.
   const seedCustomer = await createUser(h.db, 'Seed Customer');
+  // The subject token threads only from the ticket's own people: #123's customer is the token reply's sender.
+  const tokenReplier = await h.db.adminDb.transaction((tx) =>
+    ensureMember(tx, f.org.id, { email: TOKEN_REPLY_SENDER, name: 'Gary Olsen', role: 'customer' }),
+  );
   for (const [number, messageId] of SEEDED) {
     await h.db.adminDb
       .insert(ticketNumberCounters)
@@ -87,7 +95,7 @@ beforeAll(async () => {
       {
         ticketId,
         organizationId: f.org.id,
-        customerId: seedCustomer.id,
+        customerId: number === TOKEN_ONLY_TICKET ? tokenReplier.user.id : seedCustomer.id,
         title: `Seeded ticket ${number}`,
         description: 'seed',
         priority: 'medium',

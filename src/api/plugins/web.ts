@@ -31,12 +31,15 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /** A browser navigating (an address typed, a link followed), as opposed to an API client. */
+/** The single page's routes (web/src/main.tsx): the inbox, a ticket, search, the survey page. */
+const APP_PATHS = ['/inbox', '/t/:id', '/search', '/survey'];
+
 export const wantsPage = (request: FastifyRequest) =>
   request.headers['sec-fetch-mode'] === 'navigate' || /\btext\/html\b/.test(request.headers.accept ?? '');
 
 /**
- * The agents' web app at `/`: the single page for `/` and any unknown path a browser navigates to (its
- * own routes), its hashed assets under `/assets/`. Helmet's headers and the strict CSP apply to these
+ * The agents' web app at `/`: the single page for `/` and its own paths when a browser navigates to them,
+ * its hashed assets under `/assets/`. Helmet's headers and the strict CSP apply to these
  * answers only (this plugin is its own scope); API routes and their JSON 404s are unchanged.
  */
 export async function webApp(app: FastifyInstance, options: WebOptions) {
@@ -64,7 +67,11 @@ export async function webApp(app: FastifyInstance, options: WebOptions) {
   const sendPage = (_request: FastifyRequest, reply: import('fastify').FastifyReply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
   app.get('/', { schema: { hide: true } }, sendPage);
-  app.get('/*', { schema: { hide: true } }, (request, reply) =>
-    wantsPage(request) ? sendPage(request, reply) : reply.callNotFound(),
-  );
+  // The app's own paths only: a catch-all would also take the URLs the router refuses (a parameter over
+  // its length, a bad escape), which must stay the API's 400s.
+  for (const url of APP_PATHS) {
+    app.get(url, { schema: { hide: true } }, (request, reply) =>
+      wantsPage(request) ? sendPage(request, reply) : reply.callNotFound(),
+    );
+  }
 }
