@@ -61,10 +61,11 @@ runEntryPoint('insightdesk', async (config, log) => {
   // In order: no new requests (those in flight finish), then the workers hand back their tasks.
   stopServing = async () => {
     await server.close();
+    // First of the background work: it only sends what is queued, and the queue stays in the database.
+    await webhooks.stop();
     await ingest.stop();
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerDone.catch(() => undefined);
-    await webhooks.stop();
   };
 
   const tokenLines = demo.created

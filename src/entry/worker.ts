@@ -21,9 +21,9 @@ runEntryPoint('worker', async (config, log) => {
   const done = worker.run();
   done.then(() => isStopping() || fail(new Error('the Temporal worker stopped unexpectedly')), fail);
   onShutdown(async () => {
+    await webhooks.stop();
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await done.catch(() => undefined);
-    await webhooks.stop();
     await infra.close();
   });
   log.info(`worker: serving task queue ${config.temporal.taskQueue}`);

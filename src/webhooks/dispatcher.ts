@@ -7,6 +7,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/client.js';
 import { claimDueDeliveries, type DueDelivery, recordDeliveryOutcome } from '../db/queries/webhooks.js';
+import { isOutage } from '../errors.js';
 import { allowedAddresses, type HostPolicy, HostRefusedError } from '../net/host-policy.js';
 import { MAX_ATTEMPTS, retryDelayMs, SIGNATURE_HEADER, signWebhookBody } from './signature.js';
 
@@ -112,6 +113,8 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions) {
   const leaseMs = timeoutMs * 3;
   let stopped = false;
   let wake: (() => void) | undefined;
+  // An outage is said once when it starts, not every round (the leases keep the claims safe meanwhile).
+  let unreachable = false;
 
   async function deliver(delivery: DueDelivery) {
     const result = await post(delivery, hostPolicy, timeoutMs);
@@ -143,9 +146,12 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions) {
       try {
         claimed = await claimDueDeliveries(db.adminDb, batchSize, leaseMs);
         await Promise.all(claimed.map(deliver));
+        unreachable = false;
       } catch (error) {
         // PostgreSQL away: the claims' leases run out and the next round (or dispatcher) takes them.
-        log.warn({ err: error }, 'webhook dispatch round failed');
+        if (!isOutage(error)) log.warn({ err: error }, 'webhook dispatch round failed');
+        else if (!unreachable) log.warn('webhooks: the database is unreachable; retrying every round');
+        unreachable = isOutage(error);
       }
       if (claimed.length < batchSize && !stopped) {
         await new Promise<void>((resolve) => {
