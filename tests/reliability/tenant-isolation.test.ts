@@ -200,6 +200,11 @@ const post = async (token: string, url: string, body: unknown) => {
 /** B: a row in every tenant table, through the API where there is a route, else on the owner connection. */
 async function seedVictim(b: ApiFixture) {
   const t = b.tokens;
+  // Before the ticket, so its creation queues a delivery for B's webhook (nothing sends it here).
+  const webhook = await post(t.admin, '/webhooks', {
+    url: `https://hooks-${B_MARK}.bravo.test/in`,
+    events: ['ticket.created', 'message.created'],
+  });
   const ticket = await post(t.agent, '/tickets', {
     customer: { email: `customer-${B_MARK}@bravo.test`, name: `Customer ${B_MARK}` },
     title: `Invoice ${B_MARK}`,
@@ -281,6 +286,7 @@ async function seedVictim(b: ApiFixture) {
     members: b.agent.id,
     tokens: token.id as string,
     invitations: invitation.id as string,
+    webhooks: webhook.id as string,
     survey: survey!.id,
     // The account's own routes (/me/sessions/{id}) and sign-in's provider names (not ids of anyone's).
     me: session!.id,
@@ -305,6 +311,7 @@ function idField(b: ApiFixture, ids: VictimIds) {
     organizationId: b.org.id,
     'x-organization-id': b.org.id,
     targetId: ids.tickets,
+    mailboxId: ids.mailboxes,
   };
   return (name: string) => {
     const id = byName[name];

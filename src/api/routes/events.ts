@@ -54,9 +54,21 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = async 
           'Events: `ticket` `{ ticketId, ticketNumber, action, userId, at }` for each new activity, and ' +
           '`presence` `{ <ticketId>: [{ userId, name, state }] }` whenever it changes. The stream ends ' +
           'after five minutes; EventSource reconnects by itself.',
-        produces: ['text/event-stream'],
         response: {
-          200: Type.String({ description: 'A text/event-stream' }),
+          // Each server-sent event: its name and its JSON data (a `retry:` line opens the stream).
+          200: {
+            description: 'A text/event-stream of `ticket` and `presence` events',
+            content: {
+              'text/event-stream': {
+                schema: Type.Object({
+                  event: Type.Optional(Type.Enum(['ticket', 'presence'])),
+                  data: Type.Optional(Type.String({ description: 'The event as JSON' })),
+                  id: Type.Optional(Type.String()),
+                  retry: Type.Optional(Type.Integer()),
+                }),
+              },
+            },
+          },
           ...errors(...authErrors),
         },
       },

@@ -152,10 +152,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: 
     },
     async (request) => {
       const { organizationId, userId } = request.principal;
-      if (request.body.url !== undefined) await refuseHiddenUrl(webhookHosts, request.body.url, 'body.url');
       return request.inTenant(async (tx) => {
         const before = await findWebhook(tx, organizationId, request.params.id);
+        // Not found first: another organisation's webhook answers as a missing one, whatever the body.
         if (!before) throw notFound('webhook');
+        if (request.body.url !== undefined) await refuseHiddenUrl(webhookHosts, request.body.url, 'body.url');
         const [row] = await tx
           .update(webhooks)
           .set({ ...request.body, updatedAt: new Date() })
