@@ -9,7 +9,13 @@ import type { DatabaseHandle } from '../db/client.js';
 import { claimDueDeliveries, type DueDelivery, recordDeliveryOutcome } from '../db/queries/webhooks.js';
 import { isOutage } from '../errors.js';
 import { allowedAddresses, type HostPolicy, HostRefusedError } from '../net/host-policy.js';
-import { MAX_ATTEMPTS, retryDelayMs, SIGNATURE_HEADER, signWebhookBody } from './signature.js';
+import { SIGNATURE_HEADER, signWebhookBody } from './signature.js';
+
+/** Retry n (1-based) waits 2^(n-1) s, at most an hour; after `MAX_ATTEMPTS` the delivery has failed. */
+export const MAX_ATTEMPTS = 12;
+export function retryDelayMs(attempts: number): number {
+  return Math.min(2 ** Math.max(0, attempts - 1) * 1000, 60 * 60 * 1000);
+}
 
 export interface WebhookDispatcherOptions {
   db: DatabaseHandle;

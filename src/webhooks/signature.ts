@@ -37,9 +37,3 @@ export function verifyWebhookSignature(
   const actual = Buffer.from(given, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-/** Retry n (1-based) waits 2^(n-1) s, at most an hour; after `MAX_ATTEMPTS` the delivery has failed. */
-export const MAX_ATTEMPTS = 12;
-export function retryDelayMs(attempts: number): number {
-  return Math.min(2 ** Math.max(0, attempts - 1) * 1000, 60 * 60 * 1000);
-}

@@ -5,9 +5,10 @@ import { recordAudit } from '../../db/queries/audit-logs.js';
 import { rowOfOrganization } from '../../db/queries/scope.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
 import { type Mailbox, mailboxes } from '../../db/schema/index.js';
-import { allowedAddresses, type HostPolicy, HostRefusedError } from '../../net/host-policy.js';
+import type { HostPolicy } from '../../net/host-policy.js';
 import type { ApiDeps } from '../deps.js';
-import { conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
+import { conflictOnDuplicate, notFound } from '../errors.js';
+import { refuseHiddenHost } from '../outbound-urls.js';
 import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
@@ -78,23 +79,14 @@ function mailboxView({
 const uniqueAddress = <T>(write: Promise<T>) =>
   conflictOnDuplicate(write, 'this organisation has a mailbox with this address already');
 
-/**
- * The server connects to these hosts for the tenant: only hosts on the public internet, unless the
- * operator allows private ones. The refusal is the same for every non-public or unknown host.
- */
+/** Both hosts the server would connect to for the tenant pass the outbound hosts' rule. */
 async function refuseHiddenHosts(
   policy: HostPolicy,
   body: { imapHost?: string | null; smtpHost?: string | null },
 ) {
   for (const field of ['imapHost', 'smtpHost'] as const) {
     const host = body[field];
-    if (!host) continue;
-    try {
-      await allowedAddresses(host, policy);
-    } catch (error) {
-      if (!(error instanceof HostRefusedError)) throw error;
-      throw unprocessable(`${field}: ${error.message}`, [{ field: `body.${field}`, message: error.message }]);
-    }
+    if (host) await refuseHiddenHost(policy, host, field, `body.${field}`);
   }
 }
 
