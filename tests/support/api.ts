@@ -67,6 +67,10 @@ export function buildTestApp(
     surveyLinks: TEST_SURVEY_LINKS,
     mailer: services.tickets.mailer,
     defaultFrom: SUPPORT_ADDRESS,
+    // Tests sign in far more often than a person, and the per-address counts live in the shared test
+    // database: another file's sign-ins in the same minute must not lock this app out. The limits
+    // themselves are tested on apps of their own.
+    login: { maxPerMinute: 10_000, maxPerAccount: 10_000 },
     ...overrides,
   });
 }
@@ -90,8 +94,6 @@ export async function startApiHarness(defaults: Partial<ApiOptions> = {}): Promi
     const app = await buildTestApp(
       { db, tickets, storage },
       {
-        // Tests log in far more often than a person; the limits themselves are tested on apps of their own.
-        login: { maxPerMinute: 10_000, maxPerAccount: 10_000 },
         // As MAILBOX_ALLOW_PRIVATE_HOSTS in tests: mailboxes on made-up and local hosts; refusal is tested apart.
         mailboxHosts: { allowPrivate: true },
         checks: {
