@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import {
   organizations,
+  outboundEmails,
+  slaEscalations,
   slaPolicies,
   ticketActivities,
   tickets,
@@ -119,6 +121,19 @@ try {
     const giveUpAt = deadline + 10 * 60_000;
     while ((await breachCount()) < n && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 500));
 
+    // The last window's digest goes out up to a window after the last breach.
+    const waitingDigests = () =>
+      db.adminDb.$count(
+        slaEscalations,
+        and(eq(slaEscalations.organizationId, org!.id), isNull(slaEscalations.writtenAt)),
+      );
+    while ((await waitingDigests()) > 0 && Date.now() < giveUpAt + 2 * 60_000)
+      await new Promise((r) => setTimeout(r, 500));
+    const escalationMails = await db.adminDb.$count(
+      outboundEmails,
+      and(eq(outboundEmails.organizationId, org!.id), eq(outboundEmails.kind, 'escalation')),
+    );
+
     const recorded = await db.adminDb.execute(sql`
       select extract(epoch from (a.created_at - ${new Date(deadline).toISOString()}::timestamptz)) * 1000 as late_ms
       from ${ticketActivities} a join ${tickets} t on t.id = a.ticket_id
@@ -138,6 +153,8 @@ try {
       'late p50 (ms)': Math.round(percentile(lateness, 50)),
       'late p99 (ms)': Math.round(percentile(lateness, 99)),
       'late max (ms)': Math.round(lateness.at(-1) ?? Number.NaN),
+      // One per breach without digests: the reference is the breach count itself.
+      'escalation mails to the manager (vs breaches)': `${escalationMails} (vs ${lateness.length})`,
       'peak RSS (MiB)': memory.stop(),
     });
   }

@@ -359,6 +359,7 @@ export function activityDeps(infra: Infrastructure): ActivityDeps {
     storage: infra.storage,
     defaultFrom: infra.config.mail.defaultFrom,
     surveyLinks: infra.surveyLinks,
+    escalationWindowMs: infra.config.mail.escalationWindowMs,
   };
 }
 

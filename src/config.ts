@@ -33,6 +33,7 @@ export const DEFAULTS = {
   sessionIdleMinutes: 12 * 60,
   sessionMaxHours: 14 * 24,
   imapPollSeconds: 30,
+  escalationDigestWindowSeconds: 60,
 } as const;
 
 const envSchema = z.object({
@@ -64,6 +65,12 @@ const envSchema = z.object({
       .optional(),
   ),
   MAIL_FROM: z.email('must be an email address').default('support@insightdesk.localhost'),
+  ESCALATION_DIGEST_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(DEFAULTS.escalationDigestWindowSeconds),
 
   // A single support mailbox configured by environment, for small installs (more through the API).
   IMAP_URL: optionalString.pipe(
@@ -241,6 +248,8 @@ export interface Config {
     smtpUrl: string | undefined;
     /** Sender for organisations without a mailbox of their own. */
     defaultFrom: string;
+    /** SLA breaches within this long of the managers' last escalation are mailed as one digest. */
+    escalationWindowMs: number;
   };
   ingest: {
     /** Task queue of the mailbox readers (`src/temporal/ingest-worker.ts`). */
@@ -362,7 +371,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         pathEnv: env.PATH ?? '',
       },
     },
-    mail: { smtpUrl: e.SMTP_URL, defaultFrom: e.MAIL_FROM },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      defaultFrom: e.MAIL_FROM,
+      escalationWindowMs: e.ESCALATION_DIGEST_WINDOW_SECONDS * 1000,
+    },
     ingest: {
       taskQueue: e.INGEST_TASK_QUEUE,
       maxEmailBytes: Math.round(e.INGEST_MAX_EMAIL_MB * MB),

@@ -12,4 +12,9 @@ export interface ActivityDeps {
   defaultFrom: string;
   /** Signs the links of satisfaction surveys. */
   surveyLinks: SurveyLinks;
+  /**
+   * Breaches within this long of the managers' last escalation wait for one digest (default a minute;
+   * 0 mails each breach on its own). ESCALATION_DIGEST_WINDOW_SECONDS.
+   */
+  escalationWindowMs?: number;
 }

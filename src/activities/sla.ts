@@ -1,13 +1,24 @@
+import { DEFAULTS } from '../config.js';
 import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { senderAddress } from '../db/queries/mailboxes.js';
-import { managerAddresses, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { managerAddresses, organizationName, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
 import { recordBreachOnce, setTicketSlaDeadline } from '../db/queries/sla-breaches.js';
+import { escalateBreach, markEscalationWritten, openDigest } from '../db/queries/sla-escalations.js';
 import { findTicket } from '../db/queries/tickets.js';
 import { queueWebhookEvent } from '../db/queries/webhooks.js';
-import { escalationMail, type MailContent, type TicketFacts, warningMail } from '../mail/templates.js';
-import type { SlaBreachInput, SlaEventInput } from '../workflows/contracts.js';
+import {
+  escalationDigestMail,
+  escalationMail,
+  type MailContent,
+  type TicketFacts,
+  warningMail,
+} from '../mail/templates.js';
+import type { SlaBreachInput, SlaBreachResult, SlaEventInput } from '../workflows/contracts.js';
 import type { ActivityDeps } from './context.js';
+
+/** A digest names this many breaches one by one, then says how many more there were. */
+const DIGEST_LISTS_AT_MOST = 200;
 
 async function queueSlaMail(
   tx: Tx,
@@ -40,18 +51,18 @@ async function queueSlaMail(
 
 export function createSlaActivities(deps: ActivityDeps) {
   const { db } = deps;
+  const windowMs = deps.escalationWindowMs ?? DEFAULTS.escalationDigestWindowSeconds * 1000;
   return {
     /**
-     * Records a breach once (ticket flag, activity row, escalation to the managers) and, when given, the
-     * ticket's next deadline: `nextDeadlineStored` tells the workflow it need not store it itself.
+     * Records a breach once (ticket flag, activity row, escalation to the managers: a mail now, or a place
+     * in the window's digest) and, when given, the ticket's next deadline: `nextDeadlineStored` tells the
+     * workflow it need not store it itself. `digest` asks the workflow to start the digest's timer.
      */
-    async recordSlaBreach(
-      input: SlaBreachInput,
-    ): Promise<{ outboundId: string | null; nextDeadlineStored?: boolean }> {
+    async recordSlaBreach(input: SlaBreachInput): Promise<SlaBreachResult> {
       return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
         const deadline = new Date(input.deadline);
         const lateByMs = Math.max(0, new Date(input.detectedAt).getTime() - deadline.getTime());
-        await recordBreachOnce(tx, {
+        const breach = await recordBreachOnce(tx, {
           organizationId: input.organizationId,
           ticketId: input.ticketId,
           kind: input.kind,
@@ -68,6 +79,18 @@ export function createSlaActivities(deps: ActivityDeps) {
             input.nextDeadline ? new Date(input.nextDeadline) : null,
           );
         }
+        const stored = storesDeadline ? { nextDeadlineStored: true } : {};
+        const escalation = await escalateBreach(tx, {
+          organizationId: input.organizationId,
+          breachId: breach.id,
+          detectedAt: new Date(input.detectedAt),
+          windowMs,
+        });
+        if (escalation.send === 'digest') {
+          const opens = escalation.opensDigest && !escalation.written;
+          const digest = { escalationId: escalation.escalationId, sendsAt: escalation.sendsAt.toISOString() };
+          return { outboundId: null, ...stored, ...(opens ? { digest } : {}) };
+        }
         const outboundId = await queueSlaMail(
           tx,
           deps,
@@ -76,7 +99,55 @@ export function createSlaActivities(deps: ActivityDeps) {
           () => managerAddresses(tx, input.organizationId),
           (facts) => escalationMail(facts, input.kind, deadline, lateByMs),
         );
-        return { outboundId, ...(storesDeadline ? { nextDeadlineStored: true } : {}) };
+        await markEscalationWritten(tx, escalation.escalationId, outboundId);
+        return { outboundId, ...stored };
+      });
+    },
+
+    /** Queues the digest of one window's breaches (once, however often it runs) to the managers. */
+    async writeEscalationDigest(input: {
+      organizationId: string;
+      escalationId: string;
+    }): Promise<{ outboundId: string | null }> {
+      return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
+        const { escalation, items, total } = await openDigest(
+          tx,
+          input.organizationId,
+          input.escalationId,
+          DIGEST_LISTS_AT_MOST,
+        );
+        if (!escalation) return { outboundId: null };
+        if (escalation.writtenAt) return { outboundId: escalation.outboundEmailId };
+        const to = total ? await managerAddresses(tx, input.organizationId) : [];
+        let outboundId: string | null = null;
+        if (to.length) {
+          const late = (b: { detectedAt: Date; deadline: Date }) =>
+            Math.max(0, b.detectedAt.getTime() - b.deadline.getTime());
+          const only =
+            total === 1 ? await findTicket(tx, input.organizationId, items[0]!.ticketId) : undefined;
+          // A window that caught one breach tells of it as the mail about one breach would.
+          const mail = only
+            ? escalationMail(await ticketFacts(tx, only), items[0]!.kind, items[0]!.deadline, late(items[0]!))
+            : escalationDigestMail(
+                await organizationName(tx, input.organizationId),
+                items.map((b) => ({ ...b, lateByMs: late(b) })),
+                total,
+              );
+          const queued = await queueEmail(tx, {
+            organizationId: input.organizationId,
+            ticketId: only ? only.id : null,
+            kind: 'escalation',
+            idempotencyKey: `escalation-digest:${input.escalationId}`,
+            fromAddress: await senderAddress(tx, input.organizationId, deps.defaultFrom, null),
+            toAddresses: to,
+            subject: mail.subject,
+            textBody: mail.text,
+            headers: mail.headers,
+          });
+          outboundId = queued.id;
+        }
+        await markEscalationWritten(tx, input.escalationId, outboundId);
+        return { outboundId };
       });
     },
 

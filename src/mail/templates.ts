@@ -97,6 +97,41 @@ export function escalationMail(t: TicketFacts, kind: SlaKind, deadline: Date, la
   };
 }
 
+export interface DigestBreach {
+  ticketNumber: number;
+  title: string;
+  kind: SlaKind;
+  deadline: Date;
+  lateByMs: number;
+}
+
+/**
+ * One mail for the breaches of one window: `shown` lists the first of them (earliest deadline first),
+ * `total` says how many there were.
+ */
+export function escalationDigestMail(
+  organizationName: string,
+  shown: DigestBreach[],
+  total: number,
+): MailContent {
+  const more = total - shown.length;
+  return {
+    subject: `[SLA breach] ${total.toLocaleString('en')} tickets overdue in ${organizationName}`,
+    text: [
+      `${total.toLocaleString('en')} SLA deadlines of ${organizationName} were breached within a few minutes; this one mail lists them.`,
+      '',
+      ...shown.map(
+        (b) =>
+          `#${b.ticketNumber} ${b.title} — ${slaNames[b.kind]} due ${b.deadline.toISOString()}, late by ${formatDuration(b.lateByMs)} when detected`,
+      ),
+      ...(more > 0
+        ? ['', `…and ${more.toLocaleString('en')} more (each ticket's history records its breach).`]
+        : []),
+    ].join('\n'),
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
+
 export function warningMail(t: TicketFacts, kind: SlaKind, deadline: Date, leftMs: number): MailContent {
   return {
     subject: `[SLA warning] ${slaNames[kind]} due in ${formatDuration(leftMs)} on ticket #${t.ticketNumber}: ${t.title}`,

@@ -168,3 +168,18 @@ export interface TicketCommands {
 export interface SlaBreachInput extends SlaEventInput {
   nextDeadline?: string | null;
 }
+
+/** A waiting digest of the managers' escalations: mailed at `sendsAt` (ISO). */
+export interface EscalationDigestInput {
+  organizationId: string;
+  escalationId: string;
+  sendsAt: string;
+}
+
+export interface SlaBreachResult {
+  /** The escalation mail to deliver now; null when the breach waits in a digest (or nobody is told). */
+  outboundId: string | null;
+  nextDeadlineStored?: boolean;
+  /** This breach opened a digest: the ticket's workflow starts the digest's workflow. */
+  digest?: Omit<EscalationDigestInput, 'organizationId'>;
+}

@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -8,9 +9,11 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -20,10 +23,13 @@ import type {
   AgentReplyResult,
   ChangeResult,
   CustomerMessageInput,
+  EscalationDigestInput,
   OpenTicketInput,
   TicketChanges,
   TicketSummary,
 } from './contracts.js';
+import { escalationDigestWorkflow, escalationDigestWorkflowId } from './escalation-digest.js';
+import { MAIL_DELIVERY } from './mail-options.js';
 import {
   applyAgentReply,
   applyCustomerMessage,
@@ -68,11 +74,7 @@ const tickets = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
-// SMTP outages can last; delivery keeps retrying with backoff, and the outbox row makes retries send once.
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
-});
+const mail = proxyActivities<Activities>(MAIL_DELIVERY);
 
 export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSummary> {
   const { ticketId, organizationId } = args.open;
@@ -99,6 +101,18 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       .catch((error) => log.warn('email not delivered', { outboundId, error: String(error) }))
       .finally(() => deliveries.delete(delivery));
     deliveries.add(delivery);
+  };
+  // The digest outlives this ticket's workflow (closed, continued as new): it is the window's, not the ticket's.
+  const startDigest = async (digest: EscalationDigestInput) => {
+    try {
+      await startChild(escalationDigestWorkflow, {
+        workflowId: escalationDigestWorkflowId(digest.escalationId),
+        args: [digest],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   };
   const opened = () => condition(() => state !== null);
   const current = () => state as TicketSlaState;
@@ -249,6 +263,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
         nextDeadline: after === null ? null : new Date(after).toISOString(),
       });
       deliver(recorded.outboundId);
+      if (recorded.digest) await startDigest({ organizationId, ...recorded.digest });
       state = breached;
       // As with openTicket: histories from before recordSlaBreach stored the deadline store it below.
       if (recorded.nextDeadlineStored) storedDeadline = after;

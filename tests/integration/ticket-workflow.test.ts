@@ -159,6 +159,52 @@ describe('ticket workflow', () => {
     await saveHistory('first-response-breached', ticketId);
   });
 
+  // Five tickets' breaches, a digest workflow and its mail, in real time after the skipped hour.
+  const DIGEST_WAIT = 60_000;
+  it('tells the managers of a burst of breaches in one digest, each breach still recorded at its deadline', async () => {
+    const f = await createOrganizationFixture(db);
+    await setPolicy(db, f, 'high', 60, 24 * 60);
+    const opened: Awaited<ReturnType<typeof openTicket>>[] = [];
+    for (let i = 0; i < 5; i++)
+      opened.push(await openTicket(f, { priority: 'high', title: `Queue item ${i}` }));
+    await env.sleep(HOUR + 5 * MINUTE);
+
+    await eventually(async () => {
+      for (const { ticketId } of opened) expect(await breachesOf(ticketId)).toHaveLength(1);
+    });
+    // The first breach of the quiet queue goes out at once; the four found in its window wait for one digest.
+    const digest = await h.sink.waitFor(
+      (m) => m.envelope.to.includes(f.owner.email) && /4 tickets overdue/.test(m.subject ?? ''),
+      DIGEST_WAIT,
+    );
+    expect(digest.subject).toBe(`[SLA breach] 4 tickets overdue in ${f.org.name}`);
+    const mails = mailsTo(f.owner.email, /SLA breach/);
+    expect(mails).toHaveLength(2);
+    const single = mails.find((m) => m !== digest)!;
+    const singleNumber = Number(/ticket #(\d+)/.exec(single.subject ?? '')![1]);
+    const listed = [...(digest.text ?? '').matchAll(/^#(\d+) Queue item \d — first response due /gm)].map(
+      (m) => Number(m[1]),
+    );
+    expect([singleNumber, ...listed].sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(digest.headers.get('auto-submitted')).toBe('auto-generated');
+    // Every breach points at the one escalation that told of it.
+    const breaches = (await Promise.all(opened.map(({ ticketId }) => breachesOf(ticketId)))).flat();
+    expect(breaches.every((b) => b.escalationId !== null)).toBe(true);
+    expect(new Set(breaches.map((b) => b.escalationId)).size).toBe(2);
+
+    // A breach long after the window is told of at once again.
+    const late = await openTicket(f, { priority: 'high', title: 'Later one' });
+    await env.sleep(HOUR + 5 * MINUTE);
+    await h.sink.waitFor(
+      (m) =>
+        m.envelope.to.includes(f.owner.email) &&
+        /first response overdue on ticket #6: Later one/.test(m.subject ?? ''),
+      DIGEST_WAIT,
+    );
+    expect(await breachesOf(late.ticketId)).toHaveLength(1);
+    expect(mailsTo(f.owner.email, /SLA breach/)).toHaveLength(3);
+  }, 180_000);
+
   it('keeps the first-response clock running after an internal note', async () => {
     const f = await createOrganizationFixture(db);
     await setPolicy(db, f, 'high', 60, 24 * 60);

@@ -59,19 +59,24 @@ export async function findQueuedEmail(db: Queryable, organizationId: string, ide
   return queued;
 }
 
+/** The organisation's name as its emails show it. */
+export async function organizationName(db: Queryable, organizationId: string): Promise<string> {
+  const [org] = await db
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  return org?.name ?? '';
+}
+
 /** What an email about the ticket says of it: number, title, organisation and people as it knows them. */
 export async function ticketFacts(db: Queryable, ticket: Ticket): Promise<TicketFacts> {
   const ids = [ticket.customerId, ...(ticket.assigneeId ? [ticket.assigneeId] : [])];
   const people = await peopleAsKnownBy(db, ticket.organizationId, ids);
-  const [org] = await db
-    .select({ name: organizations.name })
-    .from(organizations)
-    .where(eq(organizations.id, ticket.organizationId));
   const find = (id: string) => people.get(id)!;
   return {
     ticketNumber: ticket.ticketNumber,
     title: ticket.title,
-    organizationName: org?.name ?? '',
+    organizationName: await organizationName(db, ticket.organizationId),
     customer: find(ticket.customerId),
     assignee: ticket.assigneeId ? find(ticket.assigneeId) : null,
   };

@@ -6,9 +6,8 @@ import { recordActivity } from './tickets.js';
 
 /**
  * Records that the ticket's `kind` deadline was missed, once per deadline: the breach row, the ticket's
- * flag (the first breach's time kept) and a `sla_breached` activity saying how late. False when it was
- * recorded already. `deadline` and `detectedAt` are ISO instants; `lateByMs` how long after the deadline
- * the breach was noticed.
+ * flag (the first breach's time kept) and a `sla_breached` activity saying how late. `deadline` and `detectedAt` are ISO instants; `lateByMs` how long after the deadline
+ * the breach was noticed. Returns the breach's id, and whether this call recorded it.
  */
 export async function recordBreachOnce(
   db: Queryable,
@@ -20,19 +19,32 @@ export async function recordBreachOnce(
     detectedAt: string;
     lateByMs: number;
   },
-): Promise<boolean> {
+): Promise<{ id: string; recorded: boolean }> {
+  const deadline = new Date(breach.deadline);
   const [inserted] = await db
     .insert(slaBreaches)
     .values({
       organizationId: breach.organizationId,
       ticketId: breach.ticketId,
       kind: breach.kind,
-      deadline: new Date(breach.deadline),
+      deadline,
       detectedAt: new Date(breach.detectedAt),
     })
     .onConflictDoNothing({ target: [slaBreaches.ticketId, slaBreaches.kind, slaBreaches.deadline] })
     .returning({ id: slaBreaches.id });
-  if (!inserted) return false;
+  if (!inserted) {
+    const [existing] = await db
+      .select({ id: slaBreaches.id })
+      .from(slaBreaches)
+      .where(
+        and(
+          eq(slaBreaches.ticketId, breach.ticketId),
+          eq(slaBreaches.kind, breach.kind),
+          eq(slaBreaches.deadline, deadline),
+        ),
+      );
+    return { id: existing!.id, recorded: false };
+  }
   await db
     .update(tickets)
     .set({ slaBreached: sql`coalesce(${tickets.slaBreached}, ${breach.detectedAt}::timestamptz)` })
@@ -42,7 +54,7 @@ export async function recordBreachOnce(
     slaDeadline: breach.deadline,
     lateByMs: breach.lateByMs,
   });
-  return true;
+  return { id: inserted.id, recorded: true };
 }
 
 /** The next deadline due, kept on the ticket for filters and sorting (null when no clock runs). */
