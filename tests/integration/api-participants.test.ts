@@ -151,7 +151,7 @@ describe('ticket participants', () => {
       {},
       { email: '' },
       { email: 'x@example.test', extra: 1 },
-     
+
       { email: `${'a'.repeat(320)}@example.test` },
     ]) {
       expect((await api.post(url, body)).statusCode, JSON.stringify(body)).toBe(400);
