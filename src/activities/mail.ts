@@ -63,6 +63,7 @@ export function createMailActivities({ db, mailer, storage }: ActivityDeps) {
         await mailer.send({
           from: mail.fromAddress,
           to: mail.toAddresses,
+          cc: mail.ccAddresses,
           replyTo: mail.replyTo,
           subject: mail.subject,
           text: mail.textBody,

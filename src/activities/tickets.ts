@@ -13,6 +13,7 @@ import {
 } from '../db/queries/messages.js';
 import { surveyDelayMinutes as surveyDelay } from '../db/queries/organizations.js';
 import { findQueuedEmail, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { addCustomerParticipant, addEmailFollowers, ccAddresses } from '../db/queries/participants.js';
 import { setTicketSlaDeadline } from '../db/queries/sla-breaches.js';
 import { loadSlaPolicy } from '../db/queries/sla-policies.js';
 import { ticketChangeRefusal } from '../db/queries/ticket-rules.js';
@@ -84,6 +85,16 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             createdById: input.createdById ?? input.customerId,
             ...(input.createdAt ? { createdAt: new Date(input.createdAt) } : {}),
           });
+          // Opened by an agent (API), or by the customer's own mail.
+          const addedBy = input.createdById ?? null;
+          await addCustomerParticipant(tx, ticket, addedBy ? 'agent' : 'email', addedBy);
+          await addEmailFollowers(
+            tx,
+            input.organizationId,
+            ticket.id,
+            input.customerId,
+            input.followers ?? [],
+          );
           if (input.relatedTicketId) {
             await recordActivity(tx, ticket.id, null, 'created', {
               reason: `continues ticket ${input.relatedTicketId}`,
@@ -180,6 +191,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             fromAddress: from,
             replyTo: from,
             toAddresses: [facts.customer.email],
+            ccAddresses: await ccAddresses(tx, organizationId, ticketId, from),
             subject: mail.subject,
             textBody: mail.text,
             inReplyTo: references.at(-1) ?? null,
@@ -229,6 +241,8 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         });
         if (message.inbound)
           await recordInbound(tx, organizationId, ticketId, message.inbound, 'message_added');
+        // Before the duplicate check: a message stored before this attempt's followers adds the ones missing.
+        await addEmailFollowers(tx, organizationId, ticketId, message.senderId, message.followers ?? []);
         if (!insertedId) {
           const existing = await findMessageOfEmail(tx, ticketId, message.emailMessageId!);
           return { messageId: existing!.id, duplicate: true };

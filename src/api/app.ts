@@ -32,6 +32,7 @@ import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { organizationRoutes } from './routes/organization.js';
+import { participantRoutes } from './routes/participants.js';
 import { savedFilterRoutes } from './routes/saved-filters.js';
 import { slaPolicyRoutes } from './routes/sla-policies.js';
 import { statsRoutes } from './routes/stats.js';
@@ -169,6 +170,7 @@ export async function buildApp(options: ApiOptions) {
     await authenticated.register(meRoutes);
     for (const routes of [
       ticketRoutes,
+      participantRoutes,
       messageRoutes,
       statsRoutes,
       cannedResponseRoutes,

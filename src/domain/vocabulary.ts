@@ -42,8 +42,18 @@ export const ACTIVITY_ACTIONS = [
   'reopened',
   'sla_breached',
   'category_changed',
+  'participant_added',
+  'participant_removed',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
+
+/** Who takes part in a ticket's conversation: its customer, and followers who get its replies in Cc. */
+export const PARTICIPANT_ROLES = ['customer', 'follower'] as const;
+export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
+
+/** How a participant came in: named on an email (From, To, Cc) or added by an agent. */
+export const PARTICIPANT_SOURCES = ['email', 'agent'] as const;
+export type ParticipantSource = (typeof PARTICIPANT_SOURCES)[number];
 
 export const SLA_KINDS = ['first_response', 'next_response', 'resolution'] as const;
 export type SlaKind = (typeof SLA_KINDS)[number];

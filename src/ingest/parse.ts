@@ -69,6 +69,8 @@ export interface InboundEmail {
   from: InboundAddress | null;
   to: string[];
   cc: string[];
+  /** To then Cc with their display names, each address once: who else the sender wrote to. */
+  recipients: InboundAddress[];
   replyTo: string[];
   /** Delivered-To and X-Original-To: which of our inboxes received it. */
   deliveredTo: string[];
@@ -220,6 +222,9 @@ export async function parseInboundEmail(raw: Buffer, limits: ParseLimits): Promi
     from,
     to: addressList(mail.to),
     cc: addressList(mail.cc),
+    recipients: [...flattenAddresses(mail.to), ...flattenAddresses(mail.cc)].filter(
+      (a, i, all) => all.findIndex((b) => b.address === a.address) === i,
+    ),
     replyTo: addressList(mail.replyTo),
     deliveredTo: dedupe(
       addressList(

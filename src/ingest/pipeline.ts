@@ -13,14 +13,15 @@ import {
   isInLedger,
   ticketsOfMessageIds,
 } from '../db/queries/ingest.js';
-import { verifiedAddresses } from '../db/queries/mailboxes.js';
+import { organizationMailboxAddresses, verifiedAddresses } from '../db/queries/mailboxes.js';
 import { ensureMember } from '../db/queries/members.js';
 import type { inboundEmails } from '../db/schema/index.js';
 import { extractTicketToken, normalizeSubjectForTitle } from '../mail/subject.js';
 import type { Storage } from '../storage/storage.js';
-import type { InboundRecord, IncomingMessage } from '../workflows/contracts.js';
+import type { FollowerInput, InboundRecord, IncomingMessage } from '../workflows/contracts.js';
 import { TicketCommandError, type TicketCommands } from '../workflows/contracts.js';
 import { clean, formatSize, sizeColumn } from './clean.js';
+import { followersOf, MAX_ADDRESS_LENGTH, MAX_NAME_LENGTH } from './followers.js';
 import { describeError, type IngestLogger, silentLogger } from './log.js';
 import { incomingMessage, MAX_CONTENT_BYTES, MAX_DESCRIPTION_BYTES } from './message-body.js';
 import {
@@ -118,16 +119,37 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return receiver;
   }
 
-  let addressCache: { at: number; addresses: string[] } | null = null;
-  async function ourAddresses(): Promise<string[]> {
-    if (!addressCache || Date.now() - addressCache.at > ADDRESS_CACHE_MS) {
-      // Verified only: claiming a customer's address must not turn their mail into "our own" (a loop).
-      addressCache = {
-        at: Date.now(),
-        addresses: [...deps.ourAddresses, ...(await verifiedAddresses(admin))],
-      };
-    }
-    return addressCache.addresses;
+  /** `load(key)`, asked again once its answer is ADDRESS_CACHE_MS old. */
+  function remembered(load: (key: string) => Promise<string[]>) {
+    const cache = new Map<string, { at: number; addresses: string[] }>();
+    return async (key: string): Promise<string[]> => {
+      let hit = cache.get(key);
+      if (!hit || Date.now() - hit.at > ADDRESS_CACHE_MS) {
+        hit = { at: Date.now(), addresses: await load(key) };
+        cache.set(key, hit);
+      }
+      return hit.addresses;
+    };
+  }
+  // Verified only: claiming a customer's address must not turn their mail into "our own" (a loop).
+  const verified = remembered(async () => [...deps.ourAddresses, ...(await verifiedAddresses(admin))]);
+  const ourAddresses = () => verified('');
+  /** The organisation's own mailboxes, claimed or verified: never followers of its tickets. */
+  const organizationAddresses = remembered((organizationId) =>
+    organizationMailboxAddresses(admin, organizationId),
+  );
+
+  /** Who the email copied that may follow its ticket. */
+  async function followers(where: Receiver, email: InboundEmail): Promise<FollowerInput[]> {
+    const ours = [
+      ...(where.address ? [where.address] : []),
+      ...(await ourAddresses()),
+      ...(await organizationAddresses(where.organizationId)),
+    ];
+    return followersOf(email, ours).map((f) => ({
+      email: clean(f.address, MAX_ADDRESS_LENGTH).text,
+      name: clean(f.name, MAX_NAME_LENGTH).text,
+    }));
   }
 
   async function record(
@@ -352,6 +374,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     senderId: string;
     body: IncomingMessage;
     inbound: InboundRecord;
+    followers: FollowerInput[];
   }
 
   /** Step 5a: the email opens a ticket (related to a closed one it answered, if any). */
@@ -372,6 +395,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         message: d.body,
         inbound: d.inbound,
         relatedTicketId,
+        followers: d.followers,
       },
       { waitForTicket: false },
     );
@@ -386,7 +410,12 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   async function appendToTicket(d: Delivery, ticketId: string): Promise<IngestOutcome> {
     const { organizationId, messageKey } = d;
     try {
-      await deps.tickets.customerMessage(ticketId, { ...d.body, senderId: d.senderId, inbound: d.inbound });
+      await deps.tickets.customerMessage(ticketId, {
+        ...d.body,
+        senderId: d.senderId,
+        inbound: d.inbound,
+        followers: d.followers,
+      });
       remember(organizationId, messageKey, ticketId);
       log.info('email added to ticket', { organizationId, messageKey, ticketId });
       return { outcome: 'message_added', messageKey, ticketId };
@@ -429,6 +458,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         subject: clean(email.subject, 998).text,
         sizeBytes: sizeColumn(totalSize),
       },
+      followers: await followers(where, email),
     };
     // Step 5, hand to the workflow.
     if (decision.action === 'append') return appendToTicket(delivery, decision.ticketId);

@@ -20,6 +20,17 @@ export type ClassifiableEmail = Pick<
 >;
 
 const DAEMON_LOCALPART = /^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)$/i;
+/** Senders that say nobody reads their mail (noreply@, do-not-reply+x@, no_reply.alerts@). */
+const NO_REPLY_LOCALPART = /^(?:no|do[-_.]?not)[-_.]?reply(?:[-_.+].*)?$/i;
+
+/**
+ * An address that must not be written to: a mail system's (bounces come from it) or one that says it
+ * is not read. Copying it on replies would send mail nobody reads, or start a bounce or auto-reply loop.
+ */
+export function isUnattendedAddress(address: string): boolean {
+  const localPart = canonicalAddress(address).split('@')[0] ?? '';
+  return DAEMON_LOCALPART.test(localPart) || NO_REPLY_LOCALPART.test(localPart);
+}
 
 /**
  * Decides whether an inbound email may create or update a ticket. Checked in this order:
@@ -78,7 +89,7 @@ export function classifyInbound(email: ClassifiableEmail, opts: ProtectionOption
 }
 
 // Sub-addressing (support+tag@) still reaches us, so it counts as our address.
-function canonicalAddress(address: string): string {
+export function canonicalAddress(address: string): string {
   const lower = address.trim().toLowerCase();
   const at = lower.lastIndexOf('@');
   if (at < 0) return lower;

@@ -7,6 +7,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 export interface OutgoingMail {
   from: string;
   to: string[];
+  cc?: string[];
   replyTo?: string | null;
   subject: string;
   text: string;
@@ -34,6 +35,7 @@ function toNodemailer(mail: OutgoingMail): Mail.Options {
   return {
     from: mail.from,
     to: mail.to,
+    cc: mail.cc?.length ? mail.cc : undefined,
     replyTo: mail.replyTo ?? undefined,
     subject: mail.subject,
     text: mail.text,

@@ -32,6 +32,13 @@ export interface IncomingMessage {
   attachments?: MessageAttachment[];
 }
 
+/** Someone an inbound email copied (To or Cc), who follows its ticket from then on. */
+export interface FollowerInput {
+  /** Lower case. */
+  email: string;
+  name: string;
+}
+
 /** The ledger entry written with the ticket or message an inbound email produced. */
 export interface InboundRecord {
   messageKey: string;
@@ -62,6 +69,8 @@ export interface OpenTicketInput {
   inbound?: InboundRecord;
   /** A closed ticket this one continues (a reply to a closed ticket opens a new one). */
   relatedTicketId?: string | null;
+  /** The people the opening email copied: they follow the ticket. */
+  followers?: FollowerInput[];
 }
 
 export interface OpenedTicket {
@@ -99,6 +108,8 @@ export interface AgentReplyResult {
 export interface CustomerMessageInput extends IncomingMessage {
   senderId: string;
   inbound?: InboundRecord;
+  /** People the email copied who do not follow the ticket yet (stored with the message). */
+  followers?: FollowerInput[];
 }
 
 export interface TicketChanges {

@@ -33,6 +33,7 @@ const validBodies: Record<string, Record<string, unknown>> = {
   'PATCH /mailboxes/{id}': { name: 'Renamed' },
   'PATCH /members/{id}': { role: 'agent' },
   'PATCH /webhooks/{id}': { isActive: false },
+  'POST /tickets/{id}/participants': { email: 'mallory@example.test' },
 };
 
 describe('another organisation’s ids', () => {
@@ -50,6 +51,9 @@ describe('another organisation’s ids', () => {
       content: 'With a file',
       attachments: [{ filename: 'a.txt', mimeType: 'text/plain', contentBase64: 'c2VjcmV0' }],
     });
+    const [theirParticipant] = (
+      await as(h.app, theirs.tokens.agent).get(`/tickets/${ticket.id}/participants`)
+    ).json().data;
     const org = { organizationId: theirs.org.id };
     const [canned] = await h.db.adminDb
       .insert(cannedResponses)
@@ -141,14 +145,15 @@ describe('another organisation’s ids', () => {
       expect(idOf[resource], `an id of theirs for ${op.path}`).toBeDefined();
       const key = `${op.method} ${op.path}`;
       const body = validBodies[key];
-      const call = (id: string) =>
+      // A ticket's participant: theirs with their ticket, a made-up one with a made-up ticket.
+      const call = (id: string, participantId: string) =>
         as(h.app, resource === 'me' ? myOwn.token : mine.tokens.owner).send(
           op.method,
-          op.path.replace('{id}', id),
+          op.path.replace('{id}', id).replace('{participantId}', participantId),
           body,
         );
-      const foreign = await call(idOf[resource]!);
-      const missing = await call(randomUUID());
+      const foreign = await call(idOf[resource]!, theirParticipant.id);
+      const missing = await call(randomUUID(), randomUUID());
       expect(foreign.statusCode, key).toBe(404);
       expect(foreign.json(), key).toEqual(missing.json());
       expect(errorOf(foreign).code, key).toBe('not_found');
@@ -158,6 +163,10 @@ describe('another organisation’s ids', () => {
     const detail = (await as(h.app, theirs.tokens.agent).get(`/tickets/${ticket.id}`)).json();
     expect(detail.priority).toBe('medium');
     expect(detail.messages.map((m: { content: string }) => m.content)).not.toContain('Hello');
+    const participants = (
+      await as(h.app, theirs.tokens.agent).get(`/tickets/${ticket.id}/participants`)
+    ).json();
+    expect(participants.data).toEqual([theirParticipant]);
     expect((await as(h.app, theirs.tokens.admin).get(`/mailboxes/${mailbox!.id}`)).json().name).toBe(
       'Theirs',
     );

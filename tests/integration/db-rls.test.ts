@@ -20,6 +20,7 @@ import {
   slaPolicies,
   tags,
   ticketMessages,
+  ticketParticipants,
 } from '../../src/db/schema/index.js';
 import {
   createOrganizationFixture,
@@ -134,6 +135,17 @@ async function seedTenantRows(db: DatabaseHandle, f: OrganizationFixture) {
         expiresAt: new Date(Date.now() + 86_400_000),
       })
       .returning();
+    const [participant] = await tx
+      .insert(ticketParticipants)
+      .values({
+        organizationId: f.org.id,
+        ticketId: ticket.id,
+        email: f.customer.email.toLowerCase(),
+        name: 'Customer',
+        role: 'customer',
+        addedVia: 'agent',
+      })
+      .returning();
     const surveyId = randomUUID();
     await tx
       .insert(csatSurveys)
@@ -164,6 +176,7 @@ async function seedTenantRows(db: DatabaseHandle, f: OrganizationFixture) {
       attachmentId,
       invitationId: invitation!.id,
       surveyId,
+      participantId: participant!.id,
     };
   });
 }
@@ -218,6 +231,14 @@ const cases: TableCase[] = [
     column: 'content',
     insert: (_f, r) =>
       sql`insert into ticket_messages (ticket_id, content) values (${r.ticketId}, 'injected')`,
+  },
+  {
+    table: 'ticket_participants',
+    key: 'id',
+    id: (_f, r) => r.participantId,
+    column: 'name',
+    insert: (f, r) =>
+      sql`insert into ticket_participants (organization_id, ticket_id, email, name, role, added_via) values (${f.org.id}, ${r.ticketId}, 'evil@example.test', 'x', 'follower', 'agent')`,
   },
   {
     table: 'ticket_activities',

@@ -106,6 +106,11 @@ describe('parseInboundEmail', () => {
       from: { address: 'jane@customer.example', name: 'Jane' },
       to: ['support@acme.example'],
       cc: ['ops@customer.example', 'bob@customer.example'],
+      recipients: [
+        { address: 'support@acme.example', name: '' },
+        { address: 'ops@customer.example', name: 'Ops' },
+        { address: 'bob@customer.example', name: '' },
+      ],
       replyTo: ['jane+reply@customer.example'],
       deliveredTo: ['help@acme.example'],
       subject: 'Hello',

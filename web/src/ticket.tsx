@@ -51,6 +51,10 @@ function activityText(a: Activity): string {
       return `SLA ${String(m.slaKind ?? '').replace('_', ' ')} breached`;
     case 'category_changed':
       return `${who} changed the category`;
+    case 'participant_added':
+      return `${who} added ${m.participantEmail} as a follower`;
+    case 'participant_removed':
+      return `${who} removed ${m.participantEmail} from the followers`;
     default:
       return `${who}: ${a.action.replace('_', ' ')}`;
   }

@@ -7,6 +7,7 @@ import {
   inboundEmails,
   mailboxes,
   ticketMessages,
+  ticketParticipants,
   tickets,
   userOrganizations,
   users,
@@ -52,8 +53,9 @@ export async function isInLedger(
 
 /**
  * The organisation's live ticket numbered `ticketNumber` (a subject's `[#N]`), with its status, if
- * `senderAddress` takes part in it: its customer or one of the organisation's active staff. A number is
- * easy to guess, so mail from anyone else carrying it must not land in that conversation.
+ * `senderAddress` takes part in it: its customer, one of its current followers, or one of the
+ * organisation's active staff. A number is easy to guess, so mail from anyone else carrying it must not
+ * land in that conversation.
  */
 export async function findTicketByNumberFromParticipant(
   db: Queryable,
@@ -76,6 +78,18 @@ export async function findTicketByNumberFromParticipant(
               .select({ one: sql`1` })
               .from(users)
               .where(and(eq(users.id, tickets.customerId), isSender)),
+          ),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(ticketParticipants)
+              .where(
+                and(
+                  eq(ticketParticipants.ticketId, tickets.id),
+                  eq(ticketParticipants.email, senderAddress.toLowerCase()),
+                  isNull(ticketParticipants.removedAt),
+                ),
+              ),
           ),
           exists(
             db

@@ -26,6 +26,15 @@ export async function verifiedAddresses(db: Queryable): Promise<string[]> {
   return rows.map((r) => r.address);
 }
 
+/** Every mailbox address of the organisation, verified or not: none of them is a person to copy. */
+export async function organizationMailboxAddresses(db: Queryable, organizationId: string): Promise<string[]> {
+  const rows = await db
+    .select({ address: mailboxes.address })
+    .from(mailboxes)
+    .where(eq(mailboxes.organizationId, organizationId));
+  return rows.map((r) => r.address);
+}
+
 /** The first active verified mailbox of the organisation: the sender of its mail. */
 export async function senderMailbox(db: Queryable, organizationId: string) {
   const [row] = await db

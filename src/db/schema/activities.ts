@@ -22,6 +22,9 @@ export type ActivityMetadata = {
   slaKind?: string;
   lateByMs?: number;
   messageId?: string;
+  /** The participant added or removed, and their address. */
+  participantId?: string;
+  participantEmail?: string;
   reason?: string;
 };
 

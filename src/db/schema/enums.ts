@@ -2,6 +2,8 @@ import { pgEnum } from 'drizzle-orm/pg-core';
 import {
   ACTIVITY_ACTIONS,
   MESSAGE_TYPES,
+  PARTICIPANT_ROLES,
+  PARTICIPANT_SOURCES,
   TICKET_CHANNELS,
   TICKET_PRIORITIES,
   TICKET_STATUSES,
@@ -22,9 +24,15 @@ export const messageTypeEnum = pgEnum('message_type', MESSAGE_TYPES);
 
 export const activityActionEnum = pgEnum('activity_action', ACTIVITY_ACTIONS);
 
+export const participantRoleEnum = pgEnum('participant_role', PARTICIPANT_ROLES);
+
+export const participantSourceEnum = pgEnum('participant_source', PARTICIPANT_SOURCES);
+
 export type {
   ActivityAction,
   MessageType,
+  ParticipantRole,
+  ParticipantSource,
   TicketChannel,
   TicketPriority,
   TicketStatus,

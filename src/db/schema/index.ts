@@ -10,6 +10,7 @@ export * from './invitations.js';
 export * from './mail.js';
 export * from './messages.js';
 export * from './organizations.js';
+export * from './participants.js';
 export * from './rate-limits.js';
 export * from './rls.js';
 export * from './saved-filters.js';

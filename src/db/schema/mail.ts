@@ -145,6 +145,8 @@ export const outboundEmails = pgTable(
     fromAddress: text('from_address').notNull(),
     replyTo: text('reply_to'),
     toAddresses: text('to_addresses').array().notNull(),
+    /** A reply's Cc: the ticket's followers when it was queued. */
+    ccAddresses: text('cc_addresses').array().notNull().default(sql`ARRAY[]::text[]`),
     subject: text('subject').notNull(),
     textBody: text('text_body').notNull(),
     inReplyTo: text('in_reply_to'),
