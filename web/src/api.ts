@@ -34,6 +34,7 @@ export interface Ticket {
   slaBreachedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  lastMessageAt: string | null;
 }
 
 export interface Message {
@@ -81,6 +82,10 @@ export interface TicketPage {
 export interface Named {
   id: string;
   name: string;
+}
+
+export interface MailboxEntry extends Named {
+  address: string;
 }
 
 export interface SavedFilter extends Named {
