@@ -14,6 +14,9 @@ export interface SessionView {
   twoFactorPending: boolean;
 }
 
+/** The person's role in the organisation they work in now. */
+export const currentRole = (s: SessionView) => s.organizations.find((o) => o.id === s.organizationId)?.role;
+
 export interface Person {
   id: string;
   name: string;

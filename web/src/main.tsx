@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText, type SessionView, useCsrfToken } from './api';
+import { AdminPage, isAdminRole } from './admin';
+import { api, currentRole, errorText, type SessionView, useCsrfToken } from './api';
 import { useKeys } from './hooks';
 import { Inbox } from './inbox';
 import { connectLive, disconnectLive } from './live';
@@ -61,6 +62,7 @@ function Header({
       setError(errorText(e));
     }
   };
+  const role = currentRole(session);
   const signOut = async () => {
     await api('POST', '/auth/sign-out').catch(() => undefined);
     onSession(null);
@@ -102,6 +104,17 @@ function Header({
             ))}
           </select>
         </label>
+      )}
+      {isAdminRole(role) && (
+        <a
+          href="/admin"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('/admin');
+          }}
+        >
+          Admin
+        </a>
       )}
       <span class="who">{session.user.name}</span>
       <button type="button" onClick={signOut}>
@@ -150,6 +163,10 @@ function App() {
   const ticket = /^\/t\/([0-9a-f-]{36})$/.exec(here.pathname);
   if (ticket) page = <TicketView key={ticket[1]} id={ticket[1]!} me={me} />;
   else if (here.pathname === '/search') page = <SearchPage q={here.searchParams.get('q') ?? ''} />;
+  else if (here.pathname === '/admin')
+    page = (
+      <AdminPage role={currentRole(session)} meId={me.id} section={here.searchParams.get('section') ?? ''} />
+    );
   return (
     <>
       <Header session={session} onSession={setSession} />
