@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type CannedResponse, errorText } from './api';
-import { navigate } from './router';
+import { Link } from './router';
 
 // The organisation's settings for admins and owners, on the API's admin routes. The API enforces the
 // roles; this page only spares an agent pages that would answer 403 everywhere.
@@ -595,16 +595,9 @@ export function AdminPage({ role, meId, section }: { role?: string; meId: string
         <ul class="admin-nav">
           {SECTIONS.map(([key, title]) => (
             <li key={key}>
-              <a
-                href={`/admin?section=${key}`}
-                aria-current={key === current ? 'page' : undefined}
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate(`/admin?section=${key}`);
-                }}
-              >
+              <Link href={`/admin?section=${key}`} aria-current={key === current ? 'page' : undefined}>
                 {title}
-              </a>
+              </Link>
             </li>
           ))}
         </ul>

@@ -10,7 +10,7 @@ import {
 } from './api';
 import { useKeys, useNow, usePresence } from './hooks';
 import { onTicketChange } from './live';
-import { navigate } from './router';
+import { Link, navigate } from './router';
 import { slaCountdown } from './sla-countdown';
 
 interface Filters {
@@ -335,15 +335,7 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
                 >
                   <td>{t.ticketNumber}</td>
                   <td>
-                    <a
-                      href={`/t/${t.id}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`/t/${t.id}`);
-                      }}
-                    >
-                      {t.title}
-                    </a>
+                    <Link href={`/t/${t.id}`}>{t.title}</Link>
                     {others.length > 0 && (
                       <span class="viewers"> · {others.map((v) => v.name).join(', ')} viewing</span>
                     )}

@@ -5,7 +5,7 @@ import { api, currentRole, errorText, type SessionView, useCsrfToken } from './a
 import { useKeys } from './hooks';
 import { Inbox } from './inbox';
 import { connectLive, disconnectLive } from './live';
-import { navigate, useLocation } from './router';
+import { Link, navigate, useLocation } from './router';
 import { SearchPage } from './search';
 import { SignIn } from './sign-in';
 import { SurveyPage } from './survey';
@@ -74,16 +74,9 @@ function Header({
   };
   return (
     <header class="topbar">
-      <a
-        href="/inbox"
-        class="brand"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate('/inbox');
-        }}
-      >
+      <Link href="/inbox" class="brand">
         InsightDesk
-      </a>
+      </Link>
       <form aria-label="Search tickets" onSubmit={search} class="search-form">
         <label for="search" class="visually-hidden">
           Search tickets
@@ -105,17 +98,7 @@ function Header({
           </select>
         </label>
       )}
-      {isAdminRole(role) && (
-        <a
-          href="/admin"
-          onClick={(e) => {
-            e.preventDefault();
-            navigate('/admin');
-          }}
-        >
-          Admin
-        </a>
-      )}
+      {isAdminRole(role) && <Link href="/admin">Admin</Link>}
       <span class="who">{session.user.name}</span>
       <button type="button" onClick={signOut}>
         Sign out
