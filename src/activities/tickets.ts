@@ -84,6 +84,10 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
             mailboxId: input.inbound?.mailboxId ?? null,
             createdById: input.createdById ?? input.customerId,
             ...(input.createdAt ? { createdAt: new Date(input.createdAt) } : {}),
+            // The first message is the conversation's first reply (the customer's, as a rule).
+            ...(input.message
+              ? { lastMessageAt: input.createdAt ? new Date(input.createdAt) : new Date() }
+              : {}),
           });
           // Opened by an agent (API), or by the customer's own mail.
           const addedBy = input.createdById ?? null;

@@ -1,14 +1,18 @@
 // Signing in to the web app (password, second factor, organisation choice and switch, sign-out) and
 // the inbox's filters, saved filters and paging, in headless Chromium against the API on real services.
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
+import { and, eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
+import { createOAuthClient } from '../../src/auth/oauth.js';
 import { totpCode, totpStep } from '../../src/auth/two-factor.js';
+import { tickets } from '../../src/db/schema/index.js';
 import { type ApiFixture, as, createApiFixture, useApiHarness } from '../support/api.js';
 import { type AgentPage, givePassword, launchChromium, openAgentPage, signIn } from '../support/browser.js';
 import { joinOrganization } from '../support/db.js';
+import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
 const PASSWORD = 'a long enough password';
 const WAIT = 90_000;
@@ -18,6 +22,16 @@ let base: string;
 let browser: Browser;
 let acme: ApiFixture;
 let globex: ApiFixture;
+let provider: TestOidcProvider | undefined;
+
+/** A port free now, for an app whose own address (its OAuth redirect URI) must be known before it listens. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function openTicket(f: ApiFixture, title: string, priority = 'medium') {
   const response = await as(app, f.tokens.agent).post('/tickets', {
@@ -53,6 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await provider?.close();
 });
 
 describe('signing in to the web app', () => {
@@ -90,6 +105,56 @@ describe('signing in to the web app', () => {
     await agent.screenshot('signed-in-with-second-factor');
     expect(agent.problems).toEqual([]);
     await agent.context.close();
+  }, 120_000);
+
+  it('offers no provider buttons when none is configured', async () => {
+    const visitor = await agentPage('no-providers');
+    const listed = visitor.page.waitForResponse((r) => r.url().endsWith('/auth/oauth/providers'));
+    await visitor.page.goto('/');
+    expect((await listed).status()).toBe(200);
+    await visitor.page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // A frame after the answer: the list would be drawn by now.
+    await visitor.page.evaluate('new Promise(requestAnimationFrame)');
+    expect(await visitor.page.getByRole('link', { name: /Sign in with/ }).count()).toBe(0);
+    expect(visitor.problems).toEqual([]);
+    await visitor.context.close();
+  }, 120_000);
+
+  it('signs in with Google when it is configured: the button leads to the provider and back', async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    provider = await startOidcProvider({
+      redirectUris: [`${publicUrl}/auth/oauth/google/callback`],
+      accounts: { ada: { email: acme.admin.email, emailVerified: true, name: 'Ada Admin' } },
+    });
+    const withGoogle = await h.buildApp({
+      oauth: createOAuthClient({
+        google: { clientId: provider.clientId, clientSecret: provider.clientSecret, issuer: provider.issuer },
+      }),
+      invitations: { apiUrl: publicUrl },
+    });
+    await withGoogle.listen({ host: '127.0.0.1', port });
+    const visitor = await openAgentPage(browser, publicUrl, 'google-sign-in');
+    visitor.page.setDefaultTimeout(WAIT);
+    await visitor.page.goto('/');
+    const google = visitor.page.getByRole('link', { name: 'Sign in with Google' });
+    await google.waitFor();
+    expect(await visitor.page.getByRole('link', { name: /Sign in with/ }).all()).toHaveLength(1);
+    const toProvider = visitor.page.waitForRequest((r) =>
+      r.url().startsWith(`${provider!.authorizationEndpoint}?`),
+    );
+    await google.click();
+    const authorization = (await toProvider).url();
+    await visitor.page.waitForURL((url) => url.href.startsWith(provider!.issuer));
+    await visitor.screenshot('at-the-provider');
+    // The provider's login step (its test double has no form), then its redirect back, in this browser.
+    const back = await provider.signIn(authorization, 'ada');
+    await visitor.page.goto(back.href);
+    await visitor.page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await visitor.screenshot('signed-in-with-google');
+    expect(await visitor.page.getByRole('link', { name: /Sign in with/ }).count()).toBe(0);
+    expect(visitor.problems).toEqual([]);
+    await visitor.context.close();
   }, 120_000);
 
   it('lets a person in several organisations choose one, switch, and sign out', async () => {
@@ -131,6 +196,25 @@ describe('the inbox list', () => {
     await admin.page.locator('tr.ticket-row[data-ticket="1"]').waitFor();
     expect(await rows.count()).toBe(27);
     expect(await admin.page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    // The mailbox filter: one ticket came in through the organisation's mailbox.
+    const mailbox = await as(app, acme.tokens.admin).post('/mailboxes', {
+      name: 'Billing',
+      address: `billing-${randomUUID().slice(0, 8)}@acme.test`,
+    });
+    expect(mailbox.statusCode, mailbox.body).toBe(201);
+    await h.db.adminDb
+      .update(tickets)
+      .set({ mailboxId: mailbox.json().id })
+      .where(and(eq(tickets.organizationId, acme.org.id), eq(tickets.title, 'Acme question 3')));
+    await admin.page.reload();
+    await admin.page.locator('tr.ticket-row', { hasText: 'Acme question 27' }).waitFor();
+    await admin.page.getByLabel('Mailbox').selectOption({ label: `Billing <${mailbox.json().address}>` });
+    await admin.page.locator('tr.ticket-row', { hasText: 'Acme question 27' }).waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(1);
+    await admin.page.locator('tr.ticket-row', { hasText: 'Acme question 3' }).waitFor();
+    await admin.page.getByLabel('Mailbox').selectOption('');
+    await admin.page.locator('tr.ticket-row', { hasText: 'Acme question 27' }).waitFor();
 
     await admin.page.getByLabel('Priority').selectOption('urgent');
     await admin.page.locator('tr.ticket-row', { hasText: 'Acme question 5' }).waitFor();

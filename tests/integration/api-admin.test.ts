@@ -150,6 +150,21 @@ describe('/mailboxes', () => {
     expect(errorOf(again).message).toBe('this organisation has a mailbox with this address already');
   });
 
+  it('lists every member the names and addresses only, each organisation its own', async () => {
+    const f = await createApiFixture(h.db);
+    const other = await createApiFixture(h.db, 'Other');
+    const { id, address } = (await as(h.app, f.tokens.admin).post('/mailboxes', mailbox())).json();
+    await h.db.adminDb.update(mailboxes).set({ lastError: 'IMAP login refused' }).where(eq(mailboxes.id, id));
+    await as(h.app, other.tokens.admin).post('/mailboxes', mailbox({ name: 'Elsewhere' }));
+    const directory = await as(h.app, f.tokens.agent).get('/mailboxes/directory');
+    expect(directory.statusCode).toBe(200);
+    expect(directory.json()).toEqual({ data: [{ id, name: 'Support', address }] });
+    expect(directory.body).not.toMatch(/imap|smtp|secret|refused/i);
+    // The full view stays the admins'.
+    expect((await as(h.app, f.tokens.agent).get('/mailboxes')).statusCode).toBe(403);
+    expect((await as(h.app, f.tokens.customer).get('/mailboxes/directory')).statusCode).toBe(403);
+  });
+
   it('validates mailboxes', async () => {
     const f = await createApiFixture(h.db);
     const response = await as(h.app, f.tokens.admin).post('/mailboxes', mailbox({ imapPort: 70_000 }));

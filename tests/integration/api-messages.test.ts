@@ -52,6 +52,23 @@ describe('POST /tickets/:id/messages', () => {
     expect((await h.tickets.commands.slaState(ticket.id))?.clocks.first_response.outcome).toBe('running');
   });
 
+  it('shows the latest reply’s time in the list; a note does not move it', async () => {
+    const f = await createApiFixture(h.db);
+    const ticket = await openTicket(f);
+    const api = as(h.app, f.tokens.agent);
+    const listed = async () =>
+      (await api.get('/tickets?count=none')).json().data.find((t: { id: string }) => t.id === ticket.id)
+        .lastMessageAt as string | null;
+    const opened = await listed();
+    await api.post(`/tickets/${ticket.id}/messages`, { content: 'A note.', internal: true });
+    expect(await listed()).toBe(opened);
+    const reply = (await api.post(`/tickets/${ticket.id}/messages`, { content: 'A reply.' })).json();
+    const replied = await listed();
+    expect(replied).not.toBeNull();
+    expect(Date.parse(replied!)).toBeGreaterThanOrEqual(Date.parse(reply.createdAt));
+    expect((await api.get(`/tickets/${ticket.id}`)).json().lastMessageAt).toBe(replied);
+  });
+
   it('fills a canned response, chosen by id or by shortcut, with the ticket’s placeholders', async () => {
     const f = await createApiFixture(h.db);
     const ticket = await openTicket(f);

@@ -66,6 +66,14 @@ async function sessionOf(response: LightMyRequestResponse) {
 }
 
 describe('Google and GitHub sign-in', () => {
+  it('names the configured providers to anyone, none when none is configured', async () => {
+    const listed = await app.inject({ method: 'GET', url: '/auth/oauth/providers' });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json()).toEqual({ data: [{ name: 'google' }, { name: 'github' }] });
+    const none = await h.app.inject({ method: 'GET', url: '/auth/oauth/providers' });
+    expect(none.json()).toEqual({ data: [] });
+  });
+
   it('creates a verified account on first sign-in and finds it by the provider identity afterwards', async () => {
     const first = await signInWith('google', 'ana');
     expect(first.response.statusCode, first.response.body).toBe(302);

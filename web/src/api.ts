@@ -14,6 +14,9 @@ export interface SessionView {
   twoFactorPending: boolean;
 }
 
+/** The person's role in the organisation they work in now. */
+export const currentRole = (s: SessionView) => s.organizations.find((o) => o.id === s.organizationId)?.role;
+
 export interface Person {
   id: string;
   name: string;
@@ -34,6 +37,7 @@ export interface Ticket {
   slaBreachedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  lastMessageAt: string | null;
 }
 
 export interface Message {
@@ -81,6 +85,10 @@ export interface TicketPage {
 export interface Named {
   id: string;
   name: string;
+}
+
+export interface MailboxEntry extends Named {
+  address: string;
 }
 
 export interface SavedFilter extends Named {

@@ -1,8 +1,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, errorText, type Named, type SavedFilter, type Ticket, type TicketPage } from './api';
+import {
+  api,
+  errorText,
+  type MailboxEntry,
+  type Named,
+  type SavedFilter,
+  type Ticket,
+  type TicketPage,
+} from './api';
 import { useKeys, useNow, usePresence } from './hooks';
 import { onTicketChange } from './live';
-import { navigate } from './router';
+import { Link, navigate } from './router';
 import { slaCountdown } from './sla-countdown';
 
 interface Filters {
@@ -11,6 +19,7 @@ interface Filters {
   assignee: string;
   tag: string;
   categoryId: string;
+  mailboxId: string;
   savedFilter: string;
   sort: string;
 }
@@ -21,6 +30,7 @@ const DEFAULT_FILTERS: Filters = {
   assignee: 'anyone',
   tag: '',
   categoryId: '',
+  mailboxId: '',
   savedFilter: '',
   sort: 'created:desc',
 };
@@ -36,6 +46,7 @@ function savedQuery(f: Filters, meId: string): Record<string, unknown> {
   if (f.assignee === 'unassigned') query.unassigned = true;
   if (f.tag) query.tag = f.tag;
   if (f.categoryId) query.categoryId = f.categoryId;
+  if (f.mailboxId) query.mailboxId = f.mailboxId;
   const [sort, order] = f.sort.split(':');
   return { ...query, sort, order };
 }
@@ -99,6 +110,7 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
   const [error, setError] = useState('');
   const [tags, setTags] = useState<Named[]>([]);
   const [categories, setCategories] = useState<Named[]>([]);
+  const [mailboxes, setMailboxes] = useState<MailboxEntry[]>([]);
   const [saved, setSaved] = useState<SavedFilter[]>([]);
   const now = useNow();
   const presence = usePresence();
@@ -127,6 +139,10 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
     );
     api<{ data: Named[] }>('GET', '/categories').then(
       (r) => setCategories(r.data),
+      () => undefined,
+    );
+    api<{ data: MailboxEntry[] }>('GET', '/mailboxes/directory').then(
+      (r) => setMailboxes(r.data),
       () => undefined,
     );
     loadSaved();
@@ -238,6 +254,17 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
           onChange={set('categoryId')}
           options={[['', 'Any'], ...categories.map((c): [string, string] => [c.id, c.name])]}
         />
+        {mailboxes.length > 0 && (
+          <Select
+            label="Mailbox"
+            value={filters.mailboxId}
+            onChange={set('mailboxId')}
+            options={[
+              ['', 'Any'],
+              ...mailboxes.map((m): [string, string] => [m.id, `${m.name} <${m.address}>`]),
+            ]}
+          />
+        )}
         <Select
           label="Saved filter"
           value={filters.savedFilter}
@@ -285,6 +312,7 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
               <th scope="col">#</th>
               <th scope="col">Subject</th>
               <th scope="col">Customer</th>
+              <th scope="col">Last message</th>
               <th scope="col">Updated</th>
               <th scope="col">Assignee</th>
               <th scope="col">Tags</th>
@@ -307,20 +335,19 @@ export function Inbox({ me }: { me: { id: string; name: string }; query: URLSear
                 >
                   <td>{t.ticketNumber}</td>
                   <td>
-                    <a
-                      href={`/t/${t.id}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`/t/${t.id}`);
-                      }}
-                    >
-                      {t.title}
-                    </a>
+                    <Link href={`/t/${t.id}`}>{t.title}</Link>
                     {others.length > 0 && (
                       <span class="viewers"> · {others.map((v) => v.name).join(', ')} viewing</span>
                     )}
                   </td>
                   <td>{t.customer.name}</td>
+                  <td>
+                    {t.lastMessageAt ? (
+                      <time dateTime={t.lastMessageAt}>{relative(t.lastMessageAt, now)}</time>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td>
                     <time dateTime={t.updatedAt}>{relative(t.updatedAt, now)}</time>
                   </td>

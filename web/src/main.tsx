@@ -1,10 +1,11 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText, type SessionView, useCsrfToken } from './api';
+import { AdminPage, isAdminRole } from './admin';
+import { api, currentRole, errorText, type SessionView, useCsrfToken } from './api';
 import { useKeys } from './hooks';
 import { Inbox } from './inbox';
 import { connectLive, disconnectLive } from './live';
-import { navigate, useLocation } from './router';
+import { Link, navigate, useLocation } from './router';
 import { SearchPage } from './search';
 import { SignIn } from './sign-in';
 import { SurveyPage } from './survey';
@@ -61,6 +62,7 @@ function Header({
       setError(errorText(e));
     }
   };
+  const role = currentRole(session);
   const signOut = async () => {
     await api('POST', '/auth/sign-out').catch(() => undefined);
     onSession(null);
@@ -72,16 +74,9 @@ function Header({
   };
   return (
     <header class="topbar">
-      <a
-        href="/inbox"
-        class="brand"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate('/inbox');
-        }}
-      >
+      <Link href="/inbox" class="brand">
         InsightDesk
-      </a>
+      </Link>
       <form aria-label="Search tickets" onSubmit={search} class="search-form">
         <label for="search" class="visually-hidden">
           Search tickets
@@ -103,6 +98,7 @@ function Header({
           </select>
         </label>
       )}
+      {isAdminRole(role) && <Link href="/admin">Admin</Link>}
       <span class="who">{session.user.name}</span>
       <button type="button" onClick={signOut}>
         Sign out
@@ -150,6 +146,10 @@ function App() {
   const ticket = /^\/t\/([0-9a-f-]{36})$/.exec(here.pathname);
   if (ticket) page = <TicketView key={ticket[1]} id={ticket[1]!} me={me} />;
   else if (here.pathname === '/search') page = <SearchPage q={here.searchParams.get('q') ?? ''} />;
+  else if (here.pathname === '/admin')
+    page = (
+      <AdminPage role={currentRole(session)} meId={me.id} section={here.searchParams.get('section') ?? ''} />
+    );
   return (
     <>
       <Header session={session} onSession={setSession} />

@@ -1,6 +1,31 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type SessionView, useCsrfToken } from './api';
+
+const PROVIDER_NAMES: Record<string, string> = { google: 'Google', github: 'GitHub' };
+
+/** The installation's Google and GitHub sign-in, as links: the server redirects to the provider. */
+function ProviderButtons() {
+  const [providers, setProviders] = useState<string[]>([]);
+  useEffect(() => {
+    api<{ data: { name: string }[] }>('GET', '/auth/oauth/providers').then(
+      (r) => setProviders(r.data.map((p) => p.name)),
+      () => undefined,
+    );
+  }, []);
+  if (!providers.length) return null;
+  return (
+    <ul class="providers" aria-label="Other ways to sign in">
+      {providers.map((name) => (
+        <li key={name}>
+          <a class="button" href={`/auth/oauth/${name}/start`}>
+            Sign in with {PROVIDER_NAMES[name] ?? name}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** Email and password, then the second factor when the account has one, then the organisation. */
 export function SignIn({
@@ -100,6 +125,7 @@ export function SignIn({
     <main class="sign-in">
       <h1>InsightDesk</h1>
       {body}
+      {!session && <ProviderButtons />}
       {error && (
         <p role="alert" class="error">
           {error}

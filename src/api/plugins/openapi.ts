@@ -18,6 +18,7 @@ const API_TAGS = [
   { name: 'canned-responses', description: 'Saved replies with placeholders' },
   { name: 'categories', description: 'Ticket categories, nested one level (admins write)' },
   { name: 'tags', description: 'The tag vocabulary: names and colours (admins write)' },
+  { name: 'mailboxes', description: 'The mailboxes’ names, to filter by (admins manage them: admin)' },
   { name: 'saved-filters', description: 'Named ticket-list filters, private or shared' },
   { name: 'webhooks', description: 'Signed event deliveries to the organisation’s HTTP endpoints' },
   { name: 'attachments', description: 'Files attached to messages' },

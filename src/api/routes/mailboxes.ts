@@ -117,6 +117,34 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
   );
 
   app.get(
+    '/mailboxes/directory',
+    {
+      schema: {
+        tags: ['mailboxes'],
+        summary: 'The organisation’s mailboxes by name, for any member (the inbox filters by them)',
+        description:
+          'Names and addresses only: hosts, logins and connection errors are the admins’ (GET /mailboxes).',
+        response: {
+          200: Type.Object({
+            data: Type.Array(Type.Object({ id: Uuid, name: Type.String(), address: Type.String() })),
+          }),
+          ...errors(...authErrors),
+        },
+      },
+    },
+    async (request) => {
+      const data = await request.inTenant((tx) =>
+        tx
+          .select({ id: mailboxes.id, name: mailboxes.name, address: mailboxes.address })
+          .from(mailboxes)
+          .where(eq(mailboxes.organizationId, request.principal.organizationId))
+          .orderBy(asc(mailboxes.name), asc(mailboxes.address)),
+      );
+      return { data };
+    },
+  );
+
+  app.get(
     '/mailboxes/:id',
     {
       config: adminOnly,

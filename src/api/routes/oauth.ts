@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
+  OAUTH_PROVIDERS,
   type OAuthClient,
   OAuthError,
   type ProviderIdentity,
@@ -104,6 +105,21 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
     sameSite: 'lax' as const,
     secure: sessions.secureCookies,
   };
+
+  app.get(
+    '/auth/oauth/providers',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The sign-in providers this installation has configured (the sign-in page’s buttons)',
+        security: [],
+        response: {
+          200: Type.Object({ data: Type.Array(Type.Object({ name: Type.Enum(OAUTH_PROVIDERS) })) }),
+        },
+      },
+    },
+    async () => ({ data: oauth.providers.map((name) => ({ name })) }),
+  );
 
   app.get(
     '/auth/oauth/:provider/start',

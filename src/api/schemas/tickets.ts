@@ -124,6 +124,12 @@ export const TicketView = Type.Object({
   updatedAt: Timestamp,
   resolvedAt: Nullable(Timestamp),
   closedAt: Nullable(Timestamp),
+  lastMessageAt: Nullable(
+    Type.Unsafe<Date>({
+      ...Timestamp,
+      description: 'The latest reply, the customer’s or an agent’s (not internal notes); null before any',
+    }),
+  ),
 });
 
 type TicketRow = Pick<
@@ -143,6 +149,7 @@ type TicketRow = Pick<
   | 'updatedAt'
   | 'resolvedAt'
   | 'closedAt'
+  | 'lastMessageAt'
 > & {
   customer: { id: string; name: string; email: string };
   assignee: { id: string; name: string } | null;
@@ -167,6 +174,7 @@ export function ticketView(t: TicketRow) {
     updatedAt: t.updatedAt,
     resolvedAt: t.resolvedAt,
     closedAt: t.closedAt,
+    lastMessageAt: t.lastMessageAt,
   };
 }
 

@@ -63,11 +63,13 @@ export async function threadMessageIds(db: Queryable, ticketId: string): Promise
 
 /** A message was added: the ticket is updated now, and answered for the first time unless it was already. */
 export async function touchTicket(db: Queryable, ticketId: string, opts: { answered: boolean }) {
+  const now = new Date();
   await db
     .update(tickets)
     .set({
       ...(opts.answered ? { firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, now())` } : {}),
-      updatedAt: new Date(),
+      lastMessageAt: now,
+      updatedAt: now,
     })
     .where(eq(tickets.id, ticketId));
 }

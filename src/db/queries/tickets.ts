@@ -227,12 +227,15 @@ export const instant = (value: unknown) => (value === null ? null : new Date(val
 
 /** The ticket's own columns the hand-written reads select first, in `ticketFromRow`'s order. */
 export const TICKET_COLUMNS =
-  't.id, t.ticket_number, t.title, t.status, t.priority, t.channel, t.tags, t.category_id, t.sla_deadline, t.sla_breached, t.first_response_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at';
-export const TICKET_COLUMN_COUNT = 15;
+  't.id, t.ticket_number, t.title, t.status, t.priority, t.channel, t.tags, t.category_id, t.sla_deadline, t.sla_breached, t.first_response_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.last_message_at';
+export const TICKET_COLUMN_COUNT = 16;
 
 export function ticketFromRow(row: unknown[]) {
   const [id, ticketNumber, title, status, priority, channel, tags, categoryId, slaDeadline] = row;
-  const [slaBreached, firstResponseAt, createdAt, updatedAt, resolvedAt, closedAt] = row.slice(9, 15);
+  const [slaBreached, firstResponseAt, createdAt, updatedAt, resolvedAt, closedAt, lastMessageAt] = row.slice(
+    9,
+    TICKET_COLUMN_COUNT,
+  );
   return {
     id: id as string,
     ticketNumber: ticketNumber as number,
@@ -249,6 +252,7 @@ export function ticketFromRow(row: unknown[]) {
     updatedAt: instant(updatedAt)!,
     resolvedAt: instant(resolvedAt),
     closedAt: instant(closedAt),
+    lastMessageAt: instant(lastMessageAt),
   };
 }
 

@@ -37,6 +37,8 @@ export const tickets = pgTable(
     /** The next SLA deadline due (first response, then resolution); null when no clock runs. */
     slaDeadline: timestamptz('sla_deadline'),
     firstResponseAt: timestamptz('first_response_at'),
+    /** The conversation's latest reply, the customer's or an agent's (not notes or system mail): the inbox shows it. */
+    lastMessageAt: timestamptz('last_message_at'),
     /** When an SLA of this ticket was first breached. */
     slaBreached: timestamptz('sla_breached'),
     ...timestamps,

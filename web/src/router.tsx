@@ -1,3 +1,4 @@
+import type { ComponentProps } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
 // The app's own paths (/inbox, /t/<id>, /search) never collide with the API's: the server answers a
@@ -22,4 +23,18 @@ export function useLocation(): URL {
     };
   }, []);
   return new URL(location.href);
+}
+
+/** A link to one of the app's own pages: followed in place, without loading the page again. */
+export function Link({ href, ...rest }: ComponentProps<'a'> & { href: string }) {
+  return (
+    <a
+      href={href}
+      {...rest}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate(href);
+      }}
+    />
+  );
 }
