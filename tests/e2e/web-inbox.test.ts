@@ -39,6 +39,7 @@ let carlaNumber = '';
 let daveNumber = '';
 const carla = `carla-${randomUUID().slice(0, 6)}@customer.test`;
 const dave = `dave-${randomUUID().slice(0, 6)}@customer.test`;
+const erin = `erin-${randomUUID().slice(0, 6)}@customer.test`;
 
 async function page(agent: AgentPage) {
   agent.page.setDefaultTimeout(WAIT);
@@ -151,6 +152,35 @@ describe('an agent’s day in the web inbox', () => {
     );
     await adam.page.locator('.msg-customer', { hasText: 'Done, thanks!' }).waitFor();
     await adam.screenshot('customer-answer-live');
+  }, 180_000);
+
+  it('adds a follower, shows their email as theirs, and removes them', async () => {
+    const { page } = adam;
+    await page.getByLabel('Add a follower (email)').fill(erin);
+    await page.getByRole('button', { name: 'Add follower' }).click();
+    await page.locator('.followers li', { hasText: erin }).waitFor();
+    await page.locator('.activity', { hasText: `added ${erin} as a follower` }).waitFor();
+    // A follower may write into the ticket by its [#N] subject token, and is named as a follower.
+    await mailbox.append(
+      customerEmail({
+        from: `Erin <${erin}>`,
+        to: mailbox.address,
+        subject: `Re: [#${carlaNumber}] Printer on fire`,
+        body: 'I am Carla’s colleague: the printer is ours.',
+      }),
+    );
+    const erinsMessage = page.locator('.msg-follower', { hasText: 'the printer is ours' });
+    await erinsMessage.waitFor();
+    expect(await erinsMessage.locator('.badge').textContent()).toBe('Follower');
+    await adam.screenshot('follower-added-and-writing');
+    await page.getByRole('button', { name: `Remove ${erin} from the followers` }).click();
+    await page.getByText('None: replies go to the customer alone.').waitFor();
+    expect(await page.locator('.followers').count()).toBe(0);
+    // An address that cannot follow is refused in the API's words.
+    await page.getByLabel('Add a follower (email)').fill(mailbox.address);
+    await page.getByRole('button', { name: 'Add follower' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(adam.problems).toEqual([]);
   }, 180_000);
 
   it('shows a colleague viewing and typing in the same ticket', async () => {

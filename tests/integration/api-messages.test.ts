@@ -32,7 +32,7 @@ describe('POST /tickets/:id/messages', () => {
       type: 'reply',
       internal: false,
       content: 'Please try resetting your password.',
-      sender: { id: f.agent.id, name: 'Adam Agent' },
+      sender: { id: f.agent.id, name: 'Adam Agent', role: 'agent' },
       attachments: [],
     });
     const mail = await h.tickets.sink.waitFor((m) => /resetting your password/.test(m.text ?? ''));

@@ -123,7 +123,8 @@ describe('ticket participants from email', () => {
       findTicketDetail(tx, f.org.id, ticket.id),
     );
     const answer = detail!.messages.map(messageView).find((m) => m.content === 'Unplugged it for Carla.');
-    expect(answer?.sender).toMatchObject({ name: 'Dana Colleague', email: colleague });
+    // On the customer's side, not staff: the agents' app shows her as a follower.
+    expect(answer?.sender).toMatchObject({ name: 'Dana Colleague', email: colleague, role: 'customer' });
     expect(answer?.sender?.id).not.toBe(ticket.customerId);
     expect((await participantsOf(ticket.id)).map((p) => p.email)).toEqual([customer, colleague, newcomer]);
 

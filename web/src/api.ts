@@ -44,7 +44,8 @@ export interface Message {
   id: string;
   type: 'reply' | 'internal_note' | 'system';
   internal: boolean;
-  sender: Person | null;
+  /** role: the sender's role in the organisation (followers are customers). */
+  sender: (Person & { role: 'customer' | 'agent' | 'admin' | 'owner' | null }) | null;
   content: string;
   attachments: { id: string; filename: string; size: number; url: string }[];
   createdAt: string;
@@ -75,6 +76,13 @@ export interface TicketDetail extends Ticket {
     breached: boolean;
     clocks: { first_response: Clock; resolution: Clock; next_response: Clock | null };
   } | null;
+}
+
+export interface Participant {
+  id: string;
+  email: string;
+  name: string;
+  role: 'customer' | 'follower';
 }
 
 export interface TicketPage {

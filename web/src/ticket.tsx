@@ -7,6 +7,7 @@ import {
   errorText,
   type Message,
   type Named,
+  type Participant,
   type Ticket,
   type TicketDetail,
   type TicketPage,
@@ -61,6 +62,7 @@ function activityText(a: Activity): string {
 }
 
 function MessageItem({ message, customerId }: { message: Message; customerId: string }) {
+  // Someone on the customer's side who is not the ticket's customer: a follower (CC'd, or added).
   const kind =
     message.type === 'internal_note'
       ? 'note'
@@ -68,8 +70,16 @@ function MessageItem({ message, customerId }: { message: Message; customerId: st
         ? 'system'
         : message.sender?.id === customerId
           ? 'customer'
-          : 'agent';
-  const label = { note: 'Internal note', system: 'System', customer: 'Customer', agent: 'Agent' }[kind];
+          : message.sender?.role === 'customer'
+            ? 'follower'
+            : 'agent';
+  const label = {
+    note: 'Internal note',
+    system: 'System',
+    customer: 'Customer',
+    follower: 'Follower',
+    agent: 'Agent',
+  }[kind];
   return (
     <li class={`msg msg-${kind}`} data-kind={kind}>
       <div class="msg-head">
@@ -120,6 +130,8 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
   const [categories, setCategories] = useState<Named[]>([]);
   const [others, setOthers] = useState<Ticket[]>([]);
   const [tagText, setTagText] = useState('');
+  const [participants, setParticipants] = useState<Participant[]>([]);
+  const [followerEmail, setFollowerEmail] = useState('');
   const composer = useRef<HTMLTextAreaElement>(null);
   const lastTyped = useRef(0);
   const presence = usePresence();
@@ -127,9 +139,13 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
 
   const load = async () => {
     try {
-      const detail = await api<TicketDetail>('GET', `/tickets/${id}`);
+      const [detail, people] = await Promise.all([
+        api<TicketDetail>('GET', `/tickets/${id}`),
+        api<{ data: Participant[] }>('GET', `/tickets/${id}/participants`),
+      ]);
       setTicket(detail);
       setTagText(detail.tags.join(', '));
+      setParticipants(people.data);
       return detail;
     } catch (e) {
       setError(errorText(e));
@@ -184,6 +200,20 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
       await load();
     } catch (e) {
       setError(errorText(e));
+    }
+  };
+
+  // Followers get the agents' replies in Cc; adding or removing one is audited in the timeline.
+  const changeFollowers = async (request: () => Promise<unknown>, done: string) => {
+    setError('');
+    try {
+      await request();
+      setNotice(done);
+      await load();
+      return true;
+    } catch (e) {
+      setError(errorText(e));
+      return false;
     }
   };
 
@@ -250,6 +280,7 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
       <p class="loading">Loading…</p>
     );
   }
+  const followers = participants.filter((p) => p.role === 'follower');
   const timeline = [
     ...ticket.messages.map((m) => ({
       at: m.createdAt,
@@ -450,6 +481,52 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
             <br />
             <a href={`mailto:${ticket.customer.email}`}>{ticket.customer.email}</a>
           </p>
+          <h3 id="followers-title">Followers</h3>
+          {followers.length ? (
+            <ul class="followers" aria-labelledby="followers-title">
+              {followers.map((p) => (
+                <li key={p.id}>
+                  {p.name} &lt;{p.email}&gt;{' '}
+                  <button
+                    type="button"
+                    aria-label={`Remove ${p.email} from the followers`}
+                    onClick={() =>
+                      changeFollowers(
+                        () => api('DELETE', `/tickets/${id}/participants/${p.id}`),
+                        `${p.email} no longer follows`,
+                      )
+                    }
+                  >
+                    Remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p>None: replies go to the customer alone.</p>
+          )}
+          <form
+            onSubmit={async (e) => {
+              e.preventDefault();
+              const email = followerEmail.trim();
+              if (!email) return;
+              const added = await changeFollowers(
+                () => api('POST', `/tickets/${id}/participants`, { email }),
+                `${email} follows this ticket`,
+              );
+              if (added) setFollowerEmail('');
+            }}
+          >
+            <label>
+              Add a follower (email){' '}
+              <input
+                type="email"
+                value={followerEmail}
+                onInput={(e) => setFollowerEmail((e.target as HTMLInputElement).value)}
+              />
+            </label>
+            <button type="submit">Add follower</button>
+          </form>
           <h3>Other tickets</h3>
           {others.length ? (
             <ul class="other-tickets">

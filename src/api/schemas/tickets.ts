@@ -7,6 +7,7 @@ import {
   TICKET_CHANNELS,
   TICKET_PRIORITIES,
   TICKET_STATUSES,
+  USER_ROLES,
 } from '../../domain/vocabulary.js';
 import { sanitizeEmailHtml } from '../../ingest/sanitize.js';
 import { Nullable, Person, Timestamp, Uuid } from './common.js';
@@ -190,7 +191,16 @@ export const MessageView = Type.Object({
   id: Uuid,
   type: Type.Enum(MESSAGE_TYPES),
   internal: Type.Boolean({ description: 'An internal note: never shown or emailed to the customer' }),
-  sender: Nullable(Person),
+  sender: Nullable(
+    Type.Object({
+      ...Person.properties,
+      role: Type.Union([Type.Enum(USER_ROLES), Type.Null()], {
+        description:
+          'The sender’s role in the organisation: customer for the ticket’s customer and its followers, ' +
+          'agent/admin/owner for staff; null when they are no longer a member',
+      }),
+    }),
+  ),
   content: Type.String({ description: 'Plain text; escape it before rendering' }),
   contentHtml: Nullable(Type.String({ description: 'Sanitised HTML, safe to render' })),
   attachments: Type.Array(AttachmentView),

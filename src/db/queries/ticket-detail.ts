@@ -1,6 +1,12 @@
 import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { type Queryable, runStatement } from '../client.js';
-import { type ActivityMetadata, ticketMessages, tickets } from '../schema/index.js';
+import {
+  type ActivityMetadata,
+  ticketMessages,
+  tickets,
+  type UserRole,
+  userOrganizations,
+} from '../schema/index.js';
 import { knownPerson } from './organization-members.js';
 import { instant, knownName, TICKET_COLUMN_COUNT, TICKET_COLUMNS, ticketFromRow } from './tickets.js';
 
@@ -36,6 +42,8 @@ function selectMessages(db: Queryable, organizationId: string, ticketId: string,
         ...getTableColumns(ticketMessages),
         senderName: sender.nameIn(organizationId),
         senderEmail: sender.user.email,
+        // The sender's role in this organisation (customer, agent…): a follower is a customer, not staff.
+        senderRole: sql<UserRole | null>`(select ${userOrganizations.role} from ${userOrganizations} where ${userOrganizations.userId} = ${ticketMessages.senderId} and ${userOrganizations.organizationId} = ${organizationId})`,
       })
       .from(ticketMessages)
       .leftJoin(sender.user, eq(sender.user.id, ticketMessages.senderId))
@@ -65,18 +73,20 @@ export async function findTicketWithPeople(db: Queryable, organizationId: string
 
 type MessageRow = Awaited<ReturnType<typeof selectMessages>>[number];
 
-function withSender({ senderName, senderEmail, ...message }: MessageRow) {
+function withSender({ senderName, senderEmail, senderRole, ...message }: MessageRow) {
   return {
     ...message,
     // A sender id always has its account (left join only for system messages without one).
-    sender: message.senderId ? { id: message.senderId, name: senderName, email: senderEmail! } : null,
+    sender: message.senderId
+      ? { id: message.senderId, name: senderName, email: senderEmail!, role: senderRole }
+      : null,
   };
 }
 
 // The detail route's three statements, written by hand (drizzle's building cost more than running them).
 const DETAIL_TICKET = `select ${TICKET_COLUMNS}, t.description, t.customer_id, ${knownName('c')}, c.email, t.assignee_id, ${knownName('a')}, a.email from "tickets" t join users c on c.id = t.customer_id left join users a on a.id = t.assignee_id where t.id = $1 and t.organization_id = $2 and t.deleted_at is null`;
 // A message and the acknowledgement it caused share their transaction's timestamp: the system one goes second.
-const DETAIL_MESSAGES = `select m.id, m.type, m.sender_id, ${knownName('s', '$2')}, s.email, m.content, m.content_html, m.attachments, m.created_at from "ticket_messages" m left join users s on s.id = m.sender_id where m.ticket_id = $1 order by m.created_at asc, m.type = 'system', m.id asc`;
+const DETAIL_MESSAGES = `select m.id, m.type, m.sender_id, ${knownName('s', '$2')}, s.email, (select o.role from user_organizations o where o.user_id = m.sender_id and o.organization_id = $2), m.content, m.content_html, m.attachments, m.created_at from "ticket_messages" m left join users s on s.id = m.sender_id where m.ticket_id = $1 order by m.created_at asc, m.type = 'system', m.id asc`;
 const DETAIL_ACTIVITIES = `select a.id, a.action, a.user_id, ${knownName('u', '$2')}, a.metadata, a.created_at from "ticket_activities" a left join users u on u.id = a.user_id where a.ticket_id = $1 order by a.created_at asc, a.id asc`;
 
 /**
@@ -101,12 +111,28 @@ export async function findTicketDetail(db: Queryable, organizationId: string, ti
       ? { id: assigneeId as string, name: assigneeName as string, email: assigneeEmail as string }
       : null,
     messages: messages.map(
-      ([id, type, senderId, senderName, senderEmail, content, contentHtml, attachments, createdAt]) => ({
+      ([
+        id,
+        type,
+        senderId,
+        senderName,
+        senderEmail,
+        senderRole,
+        content,
+        contentHtml,
+        attachments,
+        createdAt,
+      ]) => ({
         id: id as string,
         type: type as MessageWithSender['type'],
         // A sender id always has its account (left join only for system messages without one).
         sender: senderId
-          ? { id: senderId as string, name: senderName as string, email: senderEmail as string }
+          ? {
+              id: senderId as string,
+              name: senderName as string,
+              email: senderEmail as string,
+              role: senderRole as UserRole | null,
+            }
           : null,
         content: content as string,
         contentHtml: contentHtml as string | null,
