@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './context.js';
 import { createMailActivities } from './mail.js';
+import { createMergeActivities } from './merge.js';
 import { createSlaActivities } from './sla.js';
 import { createSurveyActivities } from './surveys.js';
 import { createTicketActivities } from './tickets.js';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSlaActivities(deps),
     ...createMailActivities(deps),
     ...createSurveyActivities(deps),
+    ...createMergeActivities(deps),
   };
 }
 

@@ -42,7 +42,7 @@ import { initialSlaState, nextDeadline, transitionError } from '../workflows/tic
 import type { ActivityDeps } from './context.js';
 
 /** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
-const invalid = (message: string) =>
+export const invalid = (message: string) =>
   ApplicationFailure.create({ message, type: 'InvalidRequest', nonRetryable: true });
 
 const replyMailKey = (messageId: string) => `reply:${messageId}`;

@@ -39,6 +39,7 @@ import { statsRoutes } from './routes/stats.js';
 import { subscriptionRoutes } from './routes/subscription.js';
 import { surveyRoutes } from './routes/surveys.js';
 import { tagRoutes } from './routes/tags.js';
+import { ticketMergeRoutes } from './routes/ticket-merge.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -171,6 +172,7 @@ export async function buildApp(options: ApiOptions) {
     for (const routes of [
       ticketRoutes,
       participantRoutes,
+      ticketMergeRoutes,
       messageRoutes,
       statsRoutes,
       cannedResponseRoutes,

@@ -44,6 +44,7 @@ export const ACTIVITY_ACTIONS = [
   'category_changed',
   'participant_added',
   'participant_removed',
+  'merged',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

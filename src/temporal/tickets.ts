@@ -12,6 +12,8 @@ import type {
   AgentReplyResult,
   ChangeResult,
   CustomerMessageInput,
+  MergeInput,
+  MergeResult,
   OpenTicketInput,
   TicketChanges,
   TicketCommands,
@@ -22,6 +24,7 @@ import {
   agentReplyUpdate,
   changeTicketUpdate,
   customerMessageSignal,
+  mergeTicketUpdate,
   slaStateQuery,
   ticketOpenedUpdate,
   ticketWorkflow,
@@ -87,6 +90,12 @@ export function createTicketCommands(client: Client, taskQueue: string): TicketC
     async change(ticketId: string, changes: TicketChanges): Promise<ChangeResult> {
       return handle(ticketId)
         .executeUpdate(changeTicketUpdate, { args: [changes] })
+        .catch(refusal);
+    },
+
+    async merge(ticketId: string, input: MergeInput): Promise<MergeResult> {
+      return handle(ticketId)
+        .executeUpdate(mergeTicketUpdate, { args: [input] })
         .catch(refusal);
     },
 

@@ -112,6 +112,18 @@ export interface CustomerMessageInput extends IncomingMessage {
   followers?: FollowerInput[];
 }
 
+/** Merge this ticket into another of the organisation (which stays open with both conversations). */
+export interface MergeInput {
+  targetTicketId: string;
+  actorId: string;
+}
+
+export interface MergeResult {
+  target: { id: string; ticketNumber: number };
+  /** Messages moved (an email stored in both stays once, in the target). */
+  movedMessages: number;
+}
+
 export interface TicketChanges {
   actorId: string | null;
   status?: TicketStatus;
@@ -169,6 +181,8 @@ export interface TicketCommands {
   /** A reply or internal note; `requestId` makes a retried request a no-op. */
   agentReply(ticketId: string, input: AgentReplyInput, requestId?: string): Promise<AgentReplyResult>;
   change(ticketId: string, changes: TicketChanges): Promise<ChangeResult>;
+  /** Merges the ticket into another: its workflow moves the conversation, closes it and ends. */
+  merge(ticketId: string, input: MergeInput): Promise<MergeResult>;
   /** Whether the ticket's workflow runs: true as soon as it started, before it has written the ticket row. */
   isRunning(ticketId: string): Promise<boolean>;
   /** The live SLA clocks, or null when the ticket has no running workflow (closed). */

@@ -24,6 +24,8 @@ import type {
   ChangeResult,
   CustomerMessageInput,
   EscalationDigestInput,
+  MergeInput,
+  MergeResult,
   OpenTicketInput,
   TicketChanges,
   TicketSummary,
@@ -56,6 +58,8 @@ export const ticketWorkflowId = (ticketId: string) => `ticket-${ticketId}`;
 export const ticketOpenedUpdate = defineUpdate<TicketSummary>('ticketOpened');
 export const agentReplyUpdate = defineUpdate<AgentReplyResult, [AgentReplyInput]>('agentReply');
 export const changeTicketUpdate = defineUpdate<ChangeResult, [TicketChanges]>('changeTicket');
+/** Moves the conversation into another ticket and closes this one; its workflow then ends. */
+export const mergeTicketUpdate = defineUpdate<MergeResult, [MergeInput]>('mergeTicket');
 /** A customer's message (email reply, web form); durable once accepted, so ingest may acknowledge it. */
 export const customerMessageSignal = defineSignal<[CustomerMessageInput]>('customerMessage');
 export const slaStateQuery = defineQuery<TicketSlaState | null>('slaState');
@@ -192,6 +196,23 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
         }
       },
     },
+  );
+
+  setHandler(
+    mergeTicketUpdate,
+    async (input) => {
+      await opened();
+      return serialized(async () => {
+        refuseIfClosed();
+        const result = await tickets.mergeTicket({ ticketId, organizationId, ...input });
+        // Closed like any other closing: the clocks stop and the workflow ends once its mail is out.
+        state = applyStatus(current(), 'closed', Date.now());
+        summary = { ...(summary as TicketSummary), status: 'closed' };
+        version++;
+        return result;
+      });
+    },
+    { validator: validateOpen },
   );
 
   setHandler(customerMessageSignal, async (input) => {

@@ -34,6 +34,7 @@ const validBodies: Record<string, Record<string, unknown>> = {
   'PATCH /members/{id}': { role: 'agent' },
   'PATCH /webhooks/{id}': { isActive: false },
   'POST /tickets/{id}/participants': { email: 'mallory@example.test' },
+  'POST /tickets/{id}/merge': { targetTicketId: randomUUID() },
 };
 
 describe('another organisation’s ids', () => {

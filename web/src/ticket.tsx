@@ -54,6 +54,10 @@ function activityText(a: Activity): string {
       return `${who} changed the category`;
     case 'participant_added':
       return `${who} added ${m.participantEmail} as a follower`;
+    case 'merged':
+      return m.mergedIntoNumber
+        ? `${who} merged this ticket into #${m.mergedIntoNumber}`
+        : `${who} merged #${m.mergedFromNumber} into this ticket`;
     case 'participant_removed':
       return `${who} removed ${m.participantEmail} from the followers`;
     default:

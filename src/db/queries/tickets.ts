@@ -375,11 +375,15 @@ export async function searchTickets(db: Queryable, organizationId: string, query
   // tickets until enough match): plan each execution of this prepared statement for its own values.
   const customPlans = runStatement(db, "select set_config('plan_cache_mode', 'force_custom_plan', true)", []);
   const words = "websearch_to_tsquery('english', $2)";
-  const recent = `select t.id, t.ticket_number, t.title, t.description, t.status, t.priority, t.created_at, t.search_vector from "tickets" t where t.organization_id = $1 and t.deleted_at is null and t.search_vector @@ ${words} order by t.created_at desc, t.id desc limit ${SEARCH_RANKED_MATCHES}`;
-  const page = `select id, ticket_number, title, description, status, priority, created_at, ts_rank(search_vector, ${words}) as rank from (${recent}) as recent order by rank desc, created_at desc, id desc limit $3`;
-  const text = `select id, ticket_number, title, status, priority, created_at, rank, ts_headline('english', title || ' — ' || description, ${words}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5') from (${page}) as page order by rank desc, created_at desc, id desc`;
+  const recent = `select t.id, t.ticket_number, t.title, t.description, t.status, t.priority, t.created_at, t.search_vector, t.merged_into_id from "tickets" t where t.organization_id = $1 and t.deleted_at is null and t.search_vector @@ ${words} order by t.created_at desc, t.id desc limit ${SEARCH_RANKED_MATCHES}`;
+  const page = `select id, ticket_number, title, description, status, priority, created_at, merged_into_id, ts_rank(search_vector, ${words}) as rank from (${recent}) as recent order by rank desc, created_at desc, id desc limit $3`;
+  // A merged ticket's words find the ticket it was merged into, where its conversation lives now.
+  const text = `select coalesce(m.id, p.id), coalesce(m.ticket_number, p.ticket_number), coalesce(m.title, p.title), coalesce(m.status, p.status), coalesce(m.priority, p.priority), coalesce(m.created_at, p.created_at), p.rank, ts_headline('english', p.title || ' — ' || p.description, ${words}, 'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=20, MinWords=5') from (${page}) as p left join "tickets" m on m.id = p.merged_into_id and m.organization_id = $1 and m.deleted_at is null order by p.rank desc, p.created_at desc, p.id desc`;
   const [, rows] = await Promise.all([customPlans, runStatement(db, text, [organizationId, query, limit])]);
-  return rows.map(([id, ticketNumber, title, status, priority, createdAt, rank, snippet]) => ({
+  const seen = new Set<string>();
+  // The target and a ticket merged into it may both match: the target is listed once, at its best rank.
+  const unique = rows.filter(([id]) => !seen.has(id as string) && seen.add(id as string));
+  return unique.map(([id, ticketNumber, title, status, priority, createdAt, rank, snippet]) => ({
     id: id as string,
     ticketNumber: ticketNumber as number,
     title: title as string,

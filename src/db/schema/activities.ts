@@ -25,6 +25,11 @@ export type ActivityMetadata = {
   /** The participant added or removed, and their address. */
   participantId?: string;
   participantEmail?: string;
+  /** A merge: the ticket merged into (on the closed one) or merged in (on the one that stays). */
+  mergedIntoId?: string;
+  mergedIntoNumber?: number;
+  mergedFromId?: string;
+  mergedFromNumber?: number;
   reason?: string;
 };
 

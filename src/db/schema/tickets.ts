@@ -1,5 +1,14 @@
 import { relations, type SQL, sql } from 'drizzle-orm';
-import { customType, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  customType,
+  index,
+  integer,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { ticketActivities } from './activities.js';
 import { categories } from './categories.js';
 import { timestamps, timestamptz } from './columns.js';
@@ -39,6 +48,8 @@ export const tickets = pgTable(
     firstResponseAt: timestamptz('first_response_at'),
     /** The conversation's latest reply, the customer's or an agent's (not notes or system mail): the inbox shows it. */
     lastMessageAt: timestamptz('last_message_at'),
+    /** The ticket this one was merged into (it is closed, its conversation lives there). */
+    mergedIntoId: uuid('merged_into_id').references((): AnyPgColumn => tickets.id, { onDelete: 'set null' }),
     /** When an SLA of this ticket was first breached. */
     slaBreached: timestamptz('sla_breached'),
     ...timestamps,
