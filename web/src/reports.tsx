@@ -188,9 +188,10 @@ export function ReportsPage({ days }: { days: number }) {
   return (
     <section class="reports" aria-labelledby="reports-title">
       <h1 id="reports-title">Reports</h1>
-      <label class="range">
-        Period{' '}
+      <p class="range">
+        <label for="report-range">Reporting period</label>{' '}
         <select
+          id="report-range"
           value={String(range)}
           onChange={(e) => navigate(`/reports?days=${(e.target as HTMLSelectElement).value}`)}
         >
@@ -200,7 +201,7 @@ export function ReportsPage({ days }: { days: number }) {
             </option>
           ))}
         </select>
-      </label>
+      </p>
       {error && (
         <p role="alert" class="error">
           {error}
