@@ -5,6 +5,7 @@ import { api, currentRole, errorText, type SessionView, useCsrfToken } from './a
 import { useKeys } from './hooks';
 import { Inbox } from './inbox';
 import { connectLive, disconnectLive } from './live';
+import { ReportsPage } from './reports';
 import { Link, navigate, useLocation } from './router';
 import { SearchPage } from './search';
 import { SignIn } from './sign-in';
@@ -98,6 +99,7 @@ function Header({
           </select>
         </label>
       )}
+      <Link href="/reports">Reports</Link>
       {isAdminRole(role) && <Link href="/admin">Admin</Link>}
       <span class="who">{session.user.name}</span>
       <button type="button" onClick={signOut}>
@@ -146,6 +148,8 @@ function App() {
   const ticket = /^\/t\/([0-9a-f-]{36})$/.exec(here.pathname);
   if (ticket) page = <TicketView key={ticket[1]} id={ticket[1]!} me={me} />;
   else if (here.pathname === '/search') page = <SearchPage q={here.searchParams.get('q') ?? ''} />;
+  else if (here.pathname === '/reports')
+    page = <ReportsPage days={Number(here.searchParams.get('days') ?? 30)} />;
   else if (here.pathname === '/admin')
     page = (
       <AdminPage role={currentRole(session)} meId={me.id} section={here.searchParams.get('section') ?? ''} />

@@ -62,3 +62,22 @@ export async function getSatisfactionStats(db: Queryable, organizationId: string
     scorePercent: responses ? Math.round((1000 * (answers?.satisfied ?? 0)) / responses) / 10 : null,
   };
 }
+
+/** How many answers received in the period gave each rating, 1 to 5 (every rating listed). */
+export async function getRatingCounts(db: Queryable, organizationId: string, period: StatsPeriod) {
+  const rows = await db
+    .select({ rating: csatSurveys.rating, count: sql<number>`count(*)::int` })
+    .from(csatSurveys)
+    .where(
+      and(
+        eq(csatSurveys.organizationId, organizationId),
+        gte(csatSurveys.respondedAt, period.from),
+        lt(csatSurveys.respondedAt, period.to),
+      ),
+    )
+    .groupBy(csatSurveys.rating);
+  return [1, 2, 3, 4, 5].map((rating) => ({
+    rating,
+    answers: rows.find((r) => r.rating === rating)?.count ?? 0,
+  }));
+}
