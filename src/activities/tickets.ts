@@ -11,13 +11,13 @@ import {
   threadMessageIds,
   touchTicket,
 } from '../db/queries/messages.js';
+import { personAsKnownBy } from '../db/queries/organization-members.js';
 import { surveyDelayMinutes as surveyDelay } from '../db/queries/organizations.js';
 import { findQueuedEmail, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
 import { addCustomerParticipant, addEmailFollowers, ccAddresses } from '../db/queries/participants.js';
 import { setTicketSlaDeadline } from '../db/queries/sla-breaches.js';
 import { loadSlaPolicy } from '../db/queries/sla-policies.js';
 import { ticketChangeRefusal } from '../db/queries/ticket-rules.js';
-import { personAsKnownBy } from '../db/queries/organization-members.js';
 import {
   assignTicketWithActivity,
   changeTicketCategory,
@@ -30,8 +30,8 @@ import {
   setTicketTags,
 } from '../db/queries/tickets.js';
 import type { Ticket } from '../db/schema/index.js';
-import { acknowledgementMail, replyMail } from '../mail/templates.js';
 import { findMentions } from '../domain/notifications.js';
+import { acknowledgementMail, replyMail } from '../mail/templates.js';
 import type {
   AgentReplyInput,
   AppliedChanges,
@@ -312,7 +312,11 @@ export function createTicketActivities(deps: ActivityDeps) {
           reason: 'customer',
         });
         const stored = await findMessage(tx, insertedId);
-        return { messageId: insertedId, duplicate: false, notificationIds: await notify(stored!.createdAt, false) };
+        return {
+          messageId: insertedId,
+          duplicate: false,
+          notificationIds: await notify(stored!.createdAt, false),
+        };
       });
     },
 

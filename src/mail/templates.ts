@@ -311,7 +311,10 @@ function notificationWords(t: TicketFacts, n: NotificationFacts): { subject: str
         lines: [`${t.customer.name} replied on ${ticket}:`, '', ...excerptOf(n.excerpt)],
       };
     case 'assigned':
-      return { subject: tag('Assigned to you'), lines: [`${n.by ?? 'The system'} assigned ${ticket} to you.`] };
+      return {
+        subject: tag('Assigned to you'),
+        lines: [`${n.by ?? 'The system'} assigned ${ticket} to you.`],
+      };
     case 'mention':
       return {
         subject: tag('Mentioned'),

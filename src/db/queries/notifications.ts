@@ -1,7 +1,10 @@
 // The staff's notification choices: who of an organisation may be emailed about its tickets, and each
 // person's own switches on their membership.
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { NotificationPreferences, OrganizationNotificationDefaults } from '../../domain/notifications.js';
+import type {
+  NotificationPreferences,
+  OrganizationNotificationDefaults,
+} from '../../domain/notifications.js';
 import { type NotificationEvent, STAFF_ROLES } from '../../domain/vocabulary.js';
 import type { Queryable } from '../client.js';
 import { organizations, userOrganizations, users } from '../schema/index.js';

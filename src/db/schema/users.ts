@@ -1,5 +1,15 @@
 import { relations, sql } from 'drizzle-orm';
-import { bigint, boolean, index, jsonb, pgPolicy, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  jsonb,
+  pgPolicy,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import type { NotificationPreferences } from '../../domain/notifications.js';
 import { timestamps, timestamptz } from './columns.js';
 import { userRoleEnum } from './enums.js';
