@@ -21,7 +21,10 @@ export interface NotificationCause {
   at: Date;
   /** Who the event concerns (the mentioned); absent: the assignee, or every staff member when unassigned. */
   concerns?: (staff: StaffAudience['staff']) => string[];
-  /** A retried event: hand back what it queued, queue nothing new. */
+  /**
+   * A retried event (its first attempt may have committed and lost its workflow task): hand back what
+   * the window queued, queue nothing new.
+   */
   queuedOnly?: boolean;
 }
 
@@ -59,8 +62,9 @@ export async function queueNotifications(
   const ticketWords = await ticketFacts(tx, ticket);
   const ids: string[] = [];
   for (const recipient of recipients) {
+    // Coalesced: an earlier event of the window queued this person's mail, and its delivery sends it.
+    if (await findQueuedEmail(tx, ticket.organizationId, key(recipient.userId))) continue;
     const mail = notificationMail(ticketWords, recipient.displayName, facts);
-    // A second event in the window finds the first one's row: at most one mail per person and window.
     const queued = await queueEmail(tx, {
       organizationId: ticket.organizationId,
       ticketId: ticket.id,

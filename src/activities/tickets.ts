@@ -74,6 +74,7 @@ export function createTicketActivities(deps: ActivityDeps) {
     async openTicket(input: OpenTicketInput): Promise<OpenedTicket> {
       return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
         let ticket = await findTicket(tx, input.organizationId, input.ticketId);
+        const retried = Boolean(ticket);
         if (!ticket) {
           ticket = await createTicket(tx, {
             id: input.ticketId,
@@ -155,6 +156,7 @@ export function createTicketActivities(deps: ActivityDeps) {
           facts: { event: 'newTicket' },
           actorId: input.createdById ?? null,
           at: ticket.createdAt,
+          queuedOnly: retried,
         });
         const createdAt = ticket.createdAt.getTime();
         const policy = await loadSlaPolicy(tx, input.organizationId, ticket.priority);

@@ -7,7 +7,7 @@ import {
   ownNotificationPreferences,
 } from '../../db/queries/notifications.js';
 import { type NotificationPreferences, wantsNotification } from '../../domain/notifications.js';
-import { NOTIFICATION_EVENTS } from '../../domain/vocabulary.js';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from '../../domain/vocabulary.js';
 import { notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
 import { authErrors, errors } from '../schemas/common.js';
@@ -24,33 +24,42 @@ const perEvent = <T extends TSchema>(field: (description: string) => T, options:
     options,
   );
 
+// Words rather than true/false/null: the app coerces scalar types, which would read null as false.
+const CHOICES = ['on', 'off', 'default'] as const;
+type Choice = (typeof CHOICES)[number];
+
 const NotificationsView = Type.Object({
   enabled: perEvent((description) => Type.Boolean({ description }), {
     description: 'Whether each event emails me: my own choice, else the organisation’s default',
   }),
-  chosen: perEvent((description) => Type.Optional(Type.Boolean({ description })), {
-    description: 'The events I chose myself; the others follow the organisation’s settings',
+  chosen: perEvent((description) => Type.Enum(CHOICES, { description }), {
+    description: 'My own choice per event; default follows the organisation’s settings',
   }),
 });
 
 const ChangeBody = perEvent(
   (description) =>
-    Type.Optional(
-      Type.Union([Type.Boolean(), Type.Null()], {
-        description: `${description}; null goes back to the organisation’s default`,
-      }),
-    ),
+    Type.Optional(Type.Enum(CHOICES, { description: `${description}; default: as the organisation says` })),
   { additionalProperties: false, minProperties: 1 },
 );
 
-async function view(tx: Tx, principal: Principal, chosen: NotificationPreferences | undefined) {
+const asChoice = (on: boolean | undefined): Choice => (on === undefined ? 'default' : on ? 'on' : 'off');
+const fromChoice = (choice: Choice) => (choice === 'default' ? null : choice === 'on');
+
+const perEventOf = <T>(value: (event: NotificationEvent) => T) =>
+  Object.fromEntries(NOTIFICATION_EVENTS.map((event) => [event, value(event)])) as Record<
+    NotificationEvent,
+    T
+  >;
+
+async function view(tx: Tx, principal: Principal, own: NotificationPreferences | undefined) {
   // A staff principal is a member; a membership removed mid-request is simply gone.
-  if (!chosen) throw notFound('membership');
+  if (!own) throw notFound('membership');
   const defaults = await notificationDefaults(tx, principal.organizationId);
-  const enabled = Object.fromEntries(
-    NOTIFICATION_EVENTS.map((event) => [event, wantsNotification(event, chosen, defaults)]),
-  ) as Record<(typeof NOTIFICATION_EVENTS)[number], boolean>;
-  return { enabled, chosen };
+  return {
+    enabled: perEventOf((event) => wantsNotification(event, own, defaults)),
+    chosen: perEventOf((event) => asChoice(own[event])),
+  };
 }
 
 /** The caller's own emails about tickets, in the current organisation (stored on their membership). */
@@ -88,7 +97,14 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         view(
           tx,
           request.principal,
-          await changeOwnNotificationPreferences(tx, organizationId, userId, request.body),
+          await changeOwnNotificationPreferences(
+            tx,
+            organizationId,
+            userId,
+            Object.fromEntries(
+              Object.entries(request.body).map(([event, choice]) => [event, fromChoice(choice as Choice)]),
+            ),
+          ),
         ),
       );
     },
