@@ -28,6 +28,10 @@ export interface NotificationCause {
   queuedOnly?: boolean;
 }
 
+/** The results' field the workflow delivers; left out when empty, as results were before there was one. */
+export const notificationField = (ids: string[]): { notificationIds?: string[] } =>
+  ids.length ? { notificationIds: ids } : {};
+
 /** Queues the cause's notifications; returns the outbox ids to deliver (one already sent is a no-op). */
 export async function queueNotifications(
   tx: Tx,

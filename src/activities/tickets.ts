@@ -43,7 +43,7 @@ import type {
 } from '../workflows/contracts.js';
 import { initialSlaState, nextDeadline, transitionError } from '../workflows/ticket-state.js';
 import type { ActivityDeps } from './context.js';
-import { queueNotifications } from './notifications.js';
+import { notificationField, queueNotifications } from './notifications.js';
 
 /** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
 const invalid = (message: string) =>
@@ -175,7 +175,7 @@ export function createTicketActivities(deps: ActivityDeps) {
           priority: ticket.priority,
           policy,
           acknowledgementId,
-          notificationIds,
+          ...notificationField(notificationIds),
           slaDeadline,
         };
       });
@@ -216,7 +216,7 @@ export function createTicketActivities(deps: ActivityDeps) {
             messageId,
             emailMessageId: existing.emailMessageId,
             outboundId: queued?.id ?? null,
-            notificationIds: await mentions(existing.createdAt, true),
+            ...notificationField(await mentions(existing.createdAt, true)),
           };
         }
         let outbound: { id: string; messageId: string } | null = null;
@@ -264,7 +264,7 @@ export function createTicketActivities(deps: ActivityDeps) {
           messageId,
           emailMessageId: outbound?.messageId ?? null,
           outboundId: outbound?.id ?? null,
-          notificationIds: await mentions(stored!.createdAt, false),
+          ...notificationField(await mentions(stored!.createdAt, false)),
         };
       });
     },
@@ -305,7 +305,7 @@ export function createTicketActivities(deps: ActivityDeps) {
           return {
             messageId: existing!.id,
             duplicate: true,
-            notificationIds: await notify(existing!.createdAt, true),
+            ...notificationField(await notify(existing!.createdAt, true)),
           };
         }
         await touchTicket(tx, ticketId, { answered: false });
@@ -317,7 +317,7 @@ export function createTicketActivities(deps: ActivityDeps) {
         return {
           messageId: insertedId,
           duplicate: false,
-          notificationIds: await notify(stored!.createdAt, false),
+          ...notificationField(await notify(stored!.createdAt, false)),
         };
       });
     },
@@ -379,7 +379,7 @@ export function createTicketActivities(deps: ActivityDeps) {
           priority: ticket.priority,
           policy,
           ...(surveyDelayMinutes === undefined ? {} : { surveyDelayMinutes }),
-          ...(notificationIds.length ? { notificationIds } : {}),
+          ...notificationField(notificationIds),
         };
       });
     },
