@@ -17,4 +17,6 @@ export interface ActivityDeps {
    * 0 mails each breach on its own). ESCALATION_DIGEST_WINDOW_SECONDS.
    */
   escalationWindowMs?: number;
+  /** A person hears about one ticket at most once in this long (default five minutes). */
+  notificationWindowMs?: number;
 }

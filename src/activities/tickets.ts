@@ -11,6 +11,7 @@ import {
   threadMessageIds,
   touchTicket,
 } from '../db/queries/messages.js';
+import { personAsKnownBy } from '../db/queries/organization-members.js';
 import { surveyDelayMinutes as surveyDelay } from '../db/queries/organizations.js';
 import { findQueuedEmail, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
 import { addCustomerParticipant, addEmailFollowers, ccAddresses } from '../db/queries/participants.js';
@@ -24,14 +25,16 @@ import {
   changeTicketStatus,
   createTicket,
   findTicket,
+  lastAssignedAt,
   recordActivity,
   setTicketTags,
 } from '../db/queries/tickets.js';
 import type { Ticket } from '../db/schema/index.js';
+import { findMentions } from '../domain/notifications.js';
 import { acknowledgementMail, replyMail } from '../mail/templates.js';
 import type {
   AgentReplyInput,
-  ChangeResult,
+  AppliedChanges,
   CustomerMessageInput,
   InboundRecord,
   OpenedTicket,
@@ -40,6 +43,7 @@ import type {
 } from '../workflows/contracts.js';
 import { initialSlaState, nextDeadline, transitionError } from '../workflows/ticket-state.js';
 import type { ActivityDeps } from './context.js';
+import { notificationField, queueNotifications } from './notifications.js';
 
 /** A failure retrying cannot fix (bad input); the workflow hands it back to the caller. */
 export const invalid = (message: string) =>
@@ -63,12 +67,14 @@ async function recordInbound(
   await recordInboundEmail(tx, { organizationId, ticketId, outcome, ...inbound });
 }
 
-export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
+export function createTicketActivities(deps: ActivityDeps) {
+  const { db, defaultFrom } = deps;
   return {
     /** Creates the ticket, its first message, ledger entry and acknowledgement; a repeat returns the first result. */
     async openTicket(input: OpenTicketInput): Promise<OpenedTicket> {
       return db.withTenant({ organizationId: input.organizationId }, async (tx) => {
         let ticket = await findTicket(tx, input.organizationId, input.ticketId);
+        const retried = Boolean(ticket);
         if (!ticket) {
           ticket = await createTicket(tx, {
             id: input.ticketId,
@@ -144,6 +150,14 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           // Stored like every outbound Message-ID, so a reply to the acknowledgement threads here.
           await insertSystemMessage(tx, ticket.id, mail.text, queued.messageId);
         }
+        // The assignee (unless they opened it themselves), or the staff when nobody is assigned yet.
+        const notificationIds = await queueNotifications(tx, deps, {
+          ticket,
+          facts: { event: 'newTicket' },
+          actorId: input.createdById ?? null,
+          at: ticket.createdAt,
+          queuedOnly: retried,
+        });
         const createdAt = ticket.createdAt.getTime();
         const policy = await loadSlaPolicy(tx, input.organizationId, ticket.priority);
         // The first deadline goes in with the ticket, which saves the workflow a transaction of its own.
@@ -161,6 +175,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           priority: ticket.priority,
           policy,
           acknowledgementId,
+          ...notificationField(notificationIds),
           slaDeadline,
         };
       });
@@ -169,17 +184,40 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
     /** A public reply (queued to the customer, threaded) or an internal note. */
     async addAgentMessage(
       input: AgentReplyInput & { ticketId: string; organizationId: string; idempotencyKey: string },
-    ): Promise<{ messageId: string; emailMessageId: string | null; outboundId: string | null }> {
+    ): Promise<{
+      messageId: string;
+      emailMessageId: string | null;
+      outboundId: string | null;
+      notificationIds?: string[];
+    }> {
       const { organizationId, ticketId } = input;
       return db.withTenant({ organizationId, userId: input.authorId }, async (tx) => {
         const ticket = await requireTicket(tx, organizationId, ticketId);
         const messageId = uuidFromName('agent-message', `${ticketId}:${input.idempotencyKey}`);
+        // The staff a note mentions by `@name` hear of it; a public reply tells nobody (they see it sent).
+        const mentions = async (at: Date, queuedOnly: boolean) => {
+          if (!input.internal) return [];
+          const author = await personAsKnownBy(tx, organizationId, input.authorId);
+          return queueNotifications(tx, deps, {
+            ticket,
+            facts: { event: 'mention', by: author?.name ?? 'A colleague', excerpt: input.content },
+            actorId: input.authorId,
+            at,
+            concerns: (staff) => findMentions(input.content, staff),
+            queuedOnly,
+          });
+        };
         const existing = await findMessage(tx, messageId);
         if (existing) {
           // Written by an attempt whose workflow task was lost (worker killed after the commit): its email
           // is still to be delivered by this run, so hand back its outbox row (delivery sends it once).
           const queued = await findQueuedEmail(tx, organizationId, replyMailKey(messageId));
-          return { messageId, emailMessageId: existing.emailMessageId, outboundId: queued?.id ?? null };
+          return {
+            messageId,
+            emailMessageId: existing.emailMessageId,
+            outboundId: queued?.id ?? null,
+            ...notificationField(await mentions(existing.createdAt, true)),
+          };
         }
         let outbound: { id: string; messageId: string } | null = null;
         if (!input.internal) {
@@ -221,7 +259,13 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           messageId,
           reason: input.internal ? 'internal note' : 'reply',
         });
-        return { messageId, emailMessageId: outbound?.messageId ?? null, outboundId: outbound?.id ?? null };
+        const stored = await findMessage(tx, messageId);
+        return {
+          messageId,
+          emailMessageId: outbound?.messageId ?? null,
+          outboundId: outbound?.id ?? null,
+          ...notificationField(await mentions(stored!.createdAt, false)),
+        };
       });
     },
 
@@ -230,10 +274,18 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
       ticketId: string;
       organizationId: string;
       message: CustomerMessageInput;
-    }): Promise<{ messageId: string; duplicate: boolean }> {
+    }): Promise<{ messageId: string; duplicate: boolean; notificationIds?: string[] }> {
       const { organizationId, ticketId, message } = input;
       return db.withTenant({ organizationId }, async (tx) => {
-        await requireTicket(tx, organizationId, ticketId);
+        const ticket = await requireTicket(tx, organizationId, ticketId);
+        const notify = (at: Date, queuedOnly: boolean) =>
+          queueNotifications(tx, deps, {
+            ticket,
+            facts: { event: 'customerReply', excerpt: message.content },
+            actorId: message.senderId,
+            at,
+            queuedOnly,
+          });
         const insertedId = await insertMessage(tx, organizationId, {
           ticketId,
           senderId: message.senderId,
@@ -249,14 +301,24 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
         await addEmailFollowers(tx, organizationId, ticketId, message.senderId, message.followers ?? []);
         if (!insertedId) {
           const existing = await findMessageOfEmail(tx, ticketId, message.emailMessageId!);
-          return { messageId: existing!.id, duplicate: true };
+          // The first attempt may have committed and lost its workflow task: its notifications still go.
+          return {
+            messageId: existing!.id,
+            duplicate: true,
+            ...notificationField(await notify(existing!.createdAt, true)),
+          };
         }
         await touchTicket(tx, ticketId, { answered: false });
         await recordActivity(tx, ticketId, message.senderId, 'message_added', {
           messageId: insertedId,
           reason: 'customer',
         });
-        return { messageId: insertedId, duplicate: false };
+        const stored = await findMessage(tx, insertedId);
+        return {
+          messageId: insertedId,
+          duplicate: false,
+          ...notificationField(await notify(stored!.createdAt, false)),
+        };
       });
     },
 
@@ -265,12 +327,13 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
       ticketId: string;
       organizationId: string;
       changes: TicketChanges;
-    }): Promise<ChangeResult> {
+    }): Promise<AppliedChanges> {
       const { organizationId, ticketId, changes } = input;
       return db.withTenant({ organizationId, userId: changes.actorId }, async (tx) => {
         let ticket = await requireTicket(tx, organizationId, ticketId);
+        const assigneeBefore = ticket.assigneeId;
         const actor = changes.actorId;
-        let policy: ChangeResult['policy'];
+        let policy: AppliedChanges['policy'];
         const resolved = changes.status === 'resolved' && ticket.status !== 'resolved';
         if (changes.status && changes.status !== ticket.status) {
           const error = transitionError(ticket.status, changes.status);
@@ -286,6 +349,22 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           if (refusal) throw invalid(refusal);
           ticket = (await assignTicketWithActivity(tx, organizationId, ticketId, changes.assigneeId, actor))!;
         }
+        const assignedTo = changes.assigneeId === undefined ? null : ticket.assigneeId;
+        // Also when the assignee was already set: a retry whose first attempt committed finds its mail.
+        const assignedAt = assignedTo && (await lastAssignedAt(tx, ticketId));
+        const notificationIds = assignedAt
+          ? await queueNotifications(tx, deps, {
+              ticket,
+              facts: {
+                event: 'assigned',
+                by: actor ? ((await personAsKnownBy(tx, organizationId, actor))?.name ?? null) : null,
+              },
+              actorId: actor,
+              at: assignedAt,
+              concerns: () => [assignedTo],
+              queuedOnly: changes.assigneeId === assigneeBefore,
+            })
+          : [];
         if (changes.tags) ticket = (await setTicketTags(tx, organizationId, ticketId, changes.tags, actor))!;
         if (changes.categoryId !== undefined && changes.categoryId !== ticket.categoryId) {
           const refusal = await ticketChangeRefusal(tx, organizationId, { categoryId: changes.categoryId });
@@ -300,6 +379,7 @@ export function createTicketActivities({ db, defaultFrom }: ActivityDeps) {
           priority: ticket.priority,
           policy,
           ...(surveyDelayMinutes === undefined ? {} : { surveyDelayMinutes }),
+          ...notificationField(notificationIds),
         };
       });
     },

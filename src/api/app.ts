@@ -30,6 +30,7 @@ import { mailboxVerificationLinkRoutes, mailboxVerificationRoutes } from './rout
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { organizationRoutes } from './routes/organization.js';
 import { participantRoutes } from './routes/participants.js';
@@ -179,6 +180,7 @@ export async function buildApp(options: ApiOptions) {
       categoryRoutes,
       tagRoutes,
       savedFilterRoutes,
+      notificationRoutes,
       attachmentRoutes,
       slaPolicyRoutes,
       memberRoutes,

@@ -73,6 +73,10 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/** What a staff member can be emailed about, each switched on or off per person (see notifications.ts). */
+export const NOTIFICATION_EVENTS = ['newTicket', 'customerReply', 'assigned', 'mention'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 
 export const MINUTE_MS = 60_000;

@@ -281,3 +281,66 @@ export function mailboxVerificationMail(v: MailboxVerificationFacts): MailConten
     headers: { 'Auto-Submitted': 'auto-generated' },
   };
 }
+
+/** What happened on the ticket, as an agent's notification tells it. */
+export type NotificationFacts =
+  | { event: 'newTicket' }
+  | { event: 'customerReply'; excerpt: string }
+  | { event: 'assigned'; by: string | null }
+  | { event: 'mention'; by: string; excerpt: string };
+
+/** The first lines of a message, enough to tell what it is about without opening the ticket. */
+function excerptOf(text: string, maxChars = 500): string[] {
+  const trimmed = text.trim();
+  const cut = trimmed.length > maxChars ? `${trimmed.slice(0, maxChars).trimEnd()}…` : trimmed;
+  return cut.split('\n').map((line) => `> ${line}`);
+}
+
+function notificationWords(t: TicketFacts, n: NotificationFacts): { subject: string; lines: string[] } {
+  const ticket = `ticket #${t.ticketNumber} "${t.title}"`;
+  const tag = (label: string) => `[${label} #${t.ticketNumber}] ${t.title}`;
+  switch (n.event) {
+    case 'newTicket':
+      return {
+        subject: tag('New ticket'),
+        lines: [`${t.customer.name} <${t.customer.email}> opened ${ticket}.`],
+      };
+    case 'customerReply':
+      return {
+        subject: tag('Customer reply'),
+        lines: [`${t.customer.name} replied on ${ticket}:`, '', ...excerptOf(n.excerpt)],
+      };
+    case 'assigned':
+      return {
+        subject: tag('Assigned to you'),
+        lines: [`${n.by ?? 'The system'} assigned ${ticket} to you.`],
+      };
+    case 'mention':
+      return {
+        subject: tag('Mentioned'),
+        lines: [`${n.by} mentioned you in an internal note on ${ticket}:`, '', ...excerptOf(n.excerpt)],
+      };
+  }
+}
+
+/** An agent's email about one of the organisation's tickets (never sent to the customer). */
+export function notificationMail(t: TicketFacts, recipientName: string, n: NotificationFacts): MailContent {
+  const words = notificationWords(t, n);
+  return {
+    subject: words.subject,
+    text: [
+      `Hello ${recipientName},`,
+      '',
+      ...words.lines,
+      '',
+      ...people(t),
+      '',
+      // Coalesced per ticket: the reader should know a quiet inbox does not mean a quiet ticket.
+      'Further activity on this ticket in the next few minutes is not mailed separately.',
+      'Choose which ticket events you are emailed about with GET/PATCH /account/notifications.',
+      '',
+      `${t.organizationName} on InsightDesk`,
+    ].join('\n'),
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}

@@ -80,6 +80,8 @@ export interface OpenedTicket {
   priority: TicketPriority;
   policy: SlaPolicyContext;
   acknowledgementId: string | null;
+  /** Agents' notifications to deliver (absent from histories recorded before there were any). */
+  notificationIds?: string[];
   /** The first SLA deadline, stored with the ticket (absent from histories recorded before it was). */
   slaDeadline?: number | null;
 }
@@ -142,6 +144,11 @@ export interface ChangeResult extends TicketSummary {
   policy?: SlaPolicyContext;
   /** Minutes until the satisfaction survey, when this change resolved the ticket and surveys are on. */
   surveyDelayMinutes?: number;
+}
+
+/** What applying changes returns to the workflow: the result, and the agents' notifications to deliver. */
+export interface AppliedChanges extends ChangeResult {
+  notificationIds?: string[];
 }
 
 export interface SurveyInput {

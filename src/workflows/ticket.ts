@@ -97,7 +97,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
   };
   // Mail goes out in the background: an SMTP outage must not hold up the agent's request.
   const deliveries = new Set<Promise<void>>();
-  const deliver = (outboundId: string | null) => {
+  const deliver = (outboundId: string | null | undefined) => {
     if (!outboundId) return;
     const delivery: Promise<void> = mail
       .deliverEmail({ outboundId, organizationId })
@@ -105,6 +105,10 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       .catch((error) => log.warn('email not delivered', { outboundId, error: String(error) }))
       .finally(() => deliveries.delete(delivery));
     deliveries.add(delivery);
+  };
+  // Agents' notifications: absent from results recorded before there were any, so old histories replay.
+  const deliverAll = (outboundIds: string[] | undefined) => {
+    for (const outboundId of outboundIds ?? []) deliver(outboundId);
   };
   // The digest outlives this ticket's workflow (closed, continued as new): it is the window's, not the ticket's.
   const startDigest = async (digest: EscalationDigestInput) => {
@@ -155,6 +159,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
           ...input,
         });
         deliver(result.outboundId);
+        deliverAll(result.notificationIds);
         if (!input.internal) state = applyAgentReply(current(), Date.now());
         version++;
         return { messageId: result.messageId, emailMessageId: result.emailMessageId };
@@ -169,7 +174,12 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       await opened();
       return serialized(async () => {
         refuseIfClosed();
-        const result = await tickets.applyTicketChanges({ ticketId, organizationId, changes });
+        const { notificationIds, ...result } = await tickets.applyTicketChanges({
+          ticketId,
+          organizationId,
+          changes,
+        });
+        deliverAll(notificationIds);
         const now = Date.now();
         let next = current();
         if (result.policy) next = applyPolicy(next, result.priority, result.policy);
@@ -218,7 +228,12 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
   setHandler(customerMessageSignal, async (input) => {
     await opened();
     await serialized(async () => {
-      const { duplicate } = await tickets.addCustomerMessage({ ticketId, organizationId, message: input });
+      const { duplicate, notificationIds } = await tickets.addCustomerMessage({
+        ticketId,
+        organizationId,
+        message: input,
+      });
+      deliverAll(notificationIds);
       const status = current().status;
       // The customer answering a resolved or pending ticket puts it back in the agents' queue.
       if (!duplicate && (status === 'resolved' || status === 'pending')) {
@@ -246,6 +261,7 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       priority: ticket.priority,
     };
     deliver(ticket.acknowledgementId);
+    deliverAll(ticket.notificationIds);
     // Stored with the ticket; a history recorded before openTicket did that stores it below, as it did then.
     if (ticket.slaDeadline !== undefined) storedDeadline = ticket.slaDeadline;
   }

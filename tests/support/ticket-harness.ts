@@ -5,6 +5,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { slaPolicies } from '../../src/db/schema/index.js';
+import { DAY_MS } from '../../src/domain/vocabulary.js';
 import { createSmtpMailer, type Mailer } from '../../src/mail/mailer.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { createSurveyLinks } from '../../src/surveys/signed-links.js';
@@ -73,6 +74,8 @@ export async function startTicketHarness(opts: {
           storage: opts.storage,
           defaultFrom: SUPPORT_ADDRESS,
           surveyLinks: TEST_SURVEY_LINKS,
+          // A day, not five minutes: two events of one test never straddle a window's edge by chance.
+          notificationWindowMs: DAY_MS,
         },
         tuning: opts.replayEveryTask ? { maxCachedWorkflows: 0 } : undefined,
       });

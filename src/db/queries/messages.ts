@@ -45,7 +45,7 @@ export async function findMessage(db: Queryable, messageId: string) {
 /** The ticket's message stored for the email `emailMessageId`, if any. */
 export async function findMessageOfEmail(db: Queryable, ticketId: string, emailMessageId: string) {
   const [message] = await db
-    .select({ id: ticketMessages.id })
+    .select({ id: ticketMessages.id, createdAt: ticketMessages.createdAt })
     .from(ticketMessages)
     .where(and(eq(ticketMessages.ticketId, ticketId), eq(ticketMessages.emailMessageId, emailMessageId)));
   return message;

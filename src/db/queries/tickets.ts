@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { TICKET_PRIORITIES } from '../../domain/vocabulary.js';
 import { type Queryable, runStatement } from '../client.js';
 import {
@@ -458,6 +458,17 @@ export async function assignTicketWithActivity(
     await recordActivity(db, ticketId, assignedBy, 'unassigned');
   }
   return ticket;
+}
+
+/** When the ticket was last assigned (to anyone): the stored time of the assignment a retry repeats. */
+export async function lastAssignedAt(db: Queryable, ticketId: string): Promise<Date | undefined> {
+  const [row] = await db
+    .select({ at: ticketActivities.createdAt })
+    .from(ticketActivities)
+    .where(and(eq(ticketActivities.ticketId, ticketId), eq(ticketActivities.action, 'assigned')))
+    .orderBy(desc(ticketActivities.createdAt))
+    .limit(1);
+  return row?.at;
 }
 
 const statusAction: Partial<Record<TicketStatus, ActivityAction>> = {

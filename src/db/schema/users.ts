@@ -1,5 +1,16 @@
 import { relations, sql } from 'drizzle-orm';
-import { bigint, boolean, index, pgPolicy, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  jsonb,
+  pgPolicy,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { NotificationPreferences } from '../../domain/notifications.js';
 import { timestamps, timestamptz } from './columns.js';
 import { userRoleEnum } from './enums.js';
 import { organizations } from './organizations.js';
@@ -51,6 +62,11 @@ export const userOrganizations = pgTable(
     role: userRoleEnum('role').notNull().default('customer'),
     /** What this organisation calls the person; the account's own name is the person's and stays theirs. */
     displayName: text('display_name').notNull(),
+    /** Which ticket events the person is emailed about here; an event left out follows the organisation. */
+    notificationPreferences: jsonb('notification_preferences')
+      .$type<NotificationPreferences>()
+      .notNull()
+      .default({}),
     joinedAt: timestamptz('joined_at').notNull().defaultNow(),
   },
   (table) => [

@@ -1,0 +1,1 @@
+ALTER TABLE "user_organizations" ADD COLUMN "notification_preferences" jsonb DEFAULT '{}'::jsonb NOT NULL;
