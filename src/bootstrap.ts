@@ -360,6 +360,7 @@ export function activityDeps(infra: Infrastructure): ActivityDeps {
     defaultFrom: infra.config.mail.defaultFrom,
     surveyLinks: infra.surveyLinks,
     escalationWindowMs: infra.config.mail.escalationWindowMs,
+    notificationWindowMs: infra.config.mail.notificationWindowMs,
   };
 }
 

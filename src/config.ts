@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { OAuthSettings } from './auth/oauth.js';
+import { MINUTE_MS } from './domain/vocabulary.js';
 
 /**
  * Something the operator must change (a bad variable, a taken port, a data folder in use, a server not
@@ -34,6 +35,7 @@ export const DEFAULTS = {
   sessionMaxHours: 14 * 24,
   imapPollSeconds: 30,
   escalationDigestWindowSeconds: 60,
+  notificationWindowMinutes: 5,
 } as const;
 
 const envSchema = z.object({
@@ -71,6 +73,12 @@ const envSchema = z.object({
     .min(0)
     .max(3600)
     .default(DEFAULTS.escalationDigestWindowSeconds),
+  NOTIFICATION_WINDOW_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(DEFAULTS.notificationWindowMinutes),
 
   // A single support mailbox configured by environment, for small installs (more through the API).
   IMAP_URL: optionalString.pipe(
@@ -250,6 +258,8 @@ export interface Config {
     defaultFrom: string;
     /** SLA breaches within this long of the managers' last escalation are mailed as one digest. */
     escalationWindowMs: number;
+    /** An agent hears about one ticket at most once in this long. */
+    notificationWindowMs: number;
   };
   ingest: {
     /** Task queue of the mailbox readers (`src/temporal/ingest-worker.ts`). */
@@ -375,6 +385,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smtpUrl: e.SMTP_URL,
       defaultFrom: e.MAIL_FROM,
       escalationWindowMs: e.ESCALATION_DIGEST_WINDOW_SECONDS * 1000,
+      notificationWindowMs: e.NOTIFICATION_WINDOW_MINUTES * MINUTE_MS,
     },
     ingest: {
       taskQueue: e.INGEST_TASK_QUEUE,

@@ -1,5 +1,6 @@
 // Agents' emails about their tickets, queued in the transaction of the event they report (so a crash
 // never loses or doubles one) and coalesced: one mail per person, ticket and window.
+import { DEFAULTS } from '../config.js';
 import type { Tx } from '../db/client.js';
 import { senderAddress } from '../db/queries/mailboxes.js';
 import { type StaffAudience, staffAudience } from '../db/queries/notifications.js';
@@ -9,8 +10,6 @@ import { notificationWindow, wantsNotification } from '../domain/notifications.j
 import { MINUTE_MS } from '../domain/vocabulary.js';
 import { type NotificationFacts, notificationMail } from '../mail/templates.js';
 import type { ActivityDeps } from './context.js';
-
-export const DEFAULT_NOTIFICATION_WINDOW_MS = 5 * MINUTE_MS;
 
 export interface NotificationCause {
   ticket: Ticket;
@@ -53,7 +52,7 @@ export async function queueNotifications(
   if (!recipients.length) return [];
   const window = notificationWindow(
     cause.at.getTime(),
-    deps.notificationWindowMs ?? DEFAULT_NOTIFICATION_WINDOW_MS,
+    deps.notificationWindowMs ?? DEFAULTS.notificationWindowMinutes * MINUTE_MS,
   );
   const key = (userId: string) => `notify:${userId}:${ticket.id}:${window}`;
   if (cause.queuedOnly) {
