@@ -41,6 +41,7 @@ const PUBLIC_OPERATIONS = [
   'POST /auth/password/forgot',
   'POST /auth/password/reset',
   'POST /auth/email/confirm',
+  'GET /auth/oauth/providers', // which sign-in buttons to show: provider names only
   'GET /auth/oauth/{provider}/start', // redirects to the provider
   'GET /auth/oauth/{provider}/callback', // the state bound to the browser, the provider's code
   'POST /invitations/accept', // the emailed token in the body, rate-limited

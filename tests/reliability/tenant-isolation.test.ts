@@ -3,7 +3,7 @@
 // Nothing of B may show in any answer and none of B's rows, in any tenant table the database catalogue lists,
 // may change. Complements tests/integration/api-tenancy.test.ts (404 for foreign ids) and db-rls.test.ts.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   csatSurveys,
@@ -11,6 +11,8 @@ import {
   organizationSubscriptions,
   sessions,
   slaBreaches,
+  slaEscalations,
+  ticketParticipants,
 } from '../../src/db/schema/index.js';
 import { type ApiFixture, as, createApiFixture, useApiHarness } from '../support/api.js';
 import { printFigures } from './profile.js';
@@ -253,11 +255,21 @@ async function seedVictim(b: ApiFixture) {
   await h.db.adminDb
     .insert(inboundEmails)
     .values({ ...org, messageKey: `${B_MARK}@bravo.test`, outcome: 'ticket_created', ticketId: ticket.id });
-  await h.db.adminDb.insert(slaBreaches).values({
+  const [breach] = await h.db.adminDb
+    .insert(slaBreaches)
+    .values({
+      ...org,
+      ticketId: ticket.id,
+      kind: 'first_response',
+      deadline: new Date(Date.now() - 60_000),
+    })
+    .returning();
+  // A digest still collecting B's breach.
+  await h.db.adminDb.insert(slaEscalations).values({
     ...org,
-    ticketId: ticket.id,
-    kind: 'first_response',
-    deadline: new Date(Date.now() - 60_000),
+    isDigest: true,
+    sendsAt: new Date(Date.now() + 60_000),
+    openedByBreachId: breach!.id,
   });
   // A session of B's admin working in B (sessions are the person's, but name the organisation chosen).
   const [session] = await h.db.adminDb
@@ -274,8 +286,13 @@ async function seedVictim(b: ApiFixture) {
     .insert(organizationSubscriptions)
     .values({ ...org, planId: 'free' })
     .onConflictDoNothing();
+  const [participant] = await h.db.adminDb
+    .select({ id: ticketParticipants.id })
+    .from(ticketParticipants)
+    .where(eq(ticketParticipants.ticketId, ticket.id));
   return {
     tickets: ticket.id as string,
+    participant: participant!.id,
     attachments: reply.attachments[0].id as string,
     categories: category.id as string,
     tags: tag.id as string,
@@ -311,6 +328,8 @@ function idField(b: ApiFixture, ids: VictimIds) {
     organizationId: b.org.id,
     'x-organization-id': b.org.id,
     targetId: ids.tickets,
+    targetTicketId: ids.tickets,
+    participantId: ids.participant,
     mailboxId: ids.mailboxes,
   };
   return (name: string) => {
@@ -384,7 +403,9 @@ describe('tenant isolation', () => {
       if (op.path.includes('{')) {
         const target = pathIdOfB(op.path);
         expect(target, `an id of B for ${op.path}`).toBeDefined();
-        const response = await check(op, withQuery(op.path.replace(/\{\w+\}/, target!)), body, headers);
+        // The first parameter names the object (B's); a second one (a ticket's participant) is B's too.
+        const path = op.path.replace(/\{\w+\}/, target!).replace(/\{(\w+)\}/g, (_, name) => idFor(name));
+        const response = await check(op, withQuery(path), body, headers);
         // Sign-in's provider routes take a provider name, nobody's id: they only must not leak (checked above).
         if (!op.path.startsWith('/auth/')) {
           expect(response.statusCode, `${op.method} ${op.path}`).toBe(op.path.startsWith('/me/') ? 403 : 404);
