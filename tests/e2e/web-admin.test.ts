@@ -2,17 +2,22 @@
 // invitations, mailboxes, canned responses, tags and API tokens for admins and owners; agents are told the
 // pages are not theirs; another organisation's admin sees only their own.
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
 import { mailboxes } from '../../src/db/schema/index.js';
 import { type ApiFixture, as, createApiFixture, useApiHarness } from '../support/api.js';
-import { type AgentPage, givePassword, launchChromium, openAgentPage, signIn } from '../support/browser.js';
+import {
+  type AgentPage,
+  givePassword,
+  launchChromium,
+  openAgentPage,
+  serveForBrowser,
+  signInToInbox,
+} from '../support/browser.js';
 
 const PASSWORD = 'a long enough password';
-const WAIT = 90_000;
 const h = useApiHarness();
 let app: Awaited<ReturnType<typeof h.buildApp>>;
 let base: string;
@@ -22,9 +27,7 @@ let globex: ApiFixture;
 
 async function signedIn(who: string, email: string): Promise<AgentPage> {
   const agent = await openAgentPage(browser, base, who);
-  agent.page.setDefaultTimeout(WAIT);
-  await signIn(agent, email, PASSWORD);
-  await agent.page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await signInToInbox(agent, email, PASSWORD);
   return agent;
 }
 
@@ -34,8 +37,7 @@ const section = (agent: AgentPage, name: string) =>
 beforeAll(async () => {
   await buildWeb();
   app = await h.buildApp();
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  base = await serveForBrowser(app);
   acme = await createApiFixture(h.db, 'Acme');
   globex = await createApiFixture(h.db, 'Globex');
   for (const user of [acme.owner, acme.admin, acme.agent, globex.admin])

@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
 import { cannedResponses } from '../../src/db/schema/index.js';
 import { buildTestApp } from '../support/api.js';
-import { type AgentPage, givePassword, launchChromium, openAgentPage, signIn } from '../support/browser.js';
+import {
+  type AgentPage,
+  BROWSER_WAIT,
+  givePassword,
+  launchChromium,
+  openAgentPage,
+  signIn,
+} from '../support/browser.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
 import {
   bare,
@@ -21,8 +28,7 @@ import {
 import { setPolicy } from '../support/ticket-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
-// Generous for a machine a third as fast, loaded; every wait ends as soon as its condition holds.
-const WAIT = 90_000;
+const WAIT = BROWSER_WAIT;
 
 let h: IngestHarness;
 let app: FastifyInstance;
@@ -40,11 +46,6 @@ let daveNumber = '';
 const carla = `carla-${randomUUID().slice(0, 6)}@customer.test`;
 const dave = `dave-${randomUUID().slice(0, 6)}@customer.test`;
 const erin = `erin-${randomUUID().slice(0, 6)}@customer.test`;
-
-async function page(agent: AgentPage) {
-  agent.page.setDefaultTimeout(WAIT);
-  return agent;
-}
 
 beforeAll(async () => {
   await buildWeb();
@@ -66,9 +67,9 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   browser = await launchChromium();
-  adam = await page(await openAgentPage(browser, base, 'adam'));
-  olivia = await page(await openAgentPage(browser, base, 'olivia'));
-  outsider = await page(await openAgentPage(browser, base, 'outsider'));
+  adam = await openAgentPage(browser, base, 'adam');
+  olivia = await openAgentPage(browser, base, 'olivia');
+  outsider = await openAgentPage(browser, base, 'outsider');
 }, 240_000);
 
 afterAll(async () => {

@@ -1,17 +1,22 @@
 // The reports dashboard in headless Chromium against the API on real services: seeded tickets, breaches
 // and survey answers drawn as charts whose hidden tables carry the numbers; the period selector; another
 // organisation's agent sees only their own (zero) figures.
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
 import { createTicket } from '../../src/db/queries/tickets.js';
 import { type ApiFixture, createApiFixture, useApiHarness } from '../support/api.js';
-import { type AgentPage, givePassword, launchChromium, openAgentPage, signIn } from '../support/browser.js';
+import {
+  type AgentPage,
+  givePassword,
+  launchChromium,
+  openAgentPage,
+  serveForBrowser,
+  signInToInbox,
+} from '../support/browser.js';
 import { seedReportTickets } from '../support/report-seed.js';
 
 const PASSWORD = 'a long enough password';
-const WAIT = 90_000;
 const DAY_MS = 86_400_000;
 const h = useApiHarness();
 let app: Awaited<ReturnType<typeof h.buildApp>>;
@@ -26,9 +31,7 @@ const label = (daysAfter: number) =>
 
 async function reportsOf(who: string, email: string): Promise<AgentPage> {
   const agent = await openAgentPage(browser, base, who);
-  agent.page.setDefaultTimeout(WAIT);
-  await signIn(agent, email, PASSWORD);
-  await agent.page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await signInToInbox(agent, email, PASSWORD);
   await agent.page.getByRole('link', { name: 'Reports', exact: true }).click();
   await agent.page.getByRole('heading', { name: 'Reports' }).waitFor();
   return agent;
@@ -50,8 +53,7 @@ const SLA = /^SLA met and breached per policy/;
 beforeAll(async () => {
   await buildWeb();
   app = await h.buildApp();
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  base = await serveForBrowser(app);
   acme = await createApiFixture(h.db, 'Acme');
   globex = await createApiFixture(h.db, 'Globex');
   for (const user of [acme.agent, globex.agent]) await givePassword(h.db, user.id, PASSWORD);

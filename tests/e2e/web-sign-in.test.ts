@@ -15,7 +15,6 @@ import { joinOrganization } from '../support/db.js';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
 const PASSWORD = 'a long enough password';
-const WAIT = 90_000;
 const h = useApiHarness();
 let app: Awaited<ReturnType<typeof h.buildApp>>;
 let base: string;
@@ -43,11 +42,7 @@ async function openTicket(f: ApiFixture, title: string, priority = 'medium') {
   expect(response.statusCode, response.body).toBe(201);
 }
 
-async function agentPage(who: string): Promise<AgentPage> {
-  const agent = await openAgentPage(browser, base, who);
-  agent.page.setDefaultTimeout(WAIT);
-  return agent;
-}
+const agentPage = (who: string): Promise<AgentPage> => openAgentPage(browser, base, who);
 
 beforeAll(async () => {
   await buildWeb();
@@ -135,7 +130,6 @@ describe('signing in to the web app', () => {
     });
     await withGoogle.listen({ host: '127.0.0.1', port });
     const visitor = await openAgentPage(browser, publicUrl, 'google-sign-in');
-    visitor.page.setDefaultTimeout(WAIT);
     await visitor.page.goto('/');
     const google = visitor.page.getByRole('link', { name: 'Sign in with Google' });
     await google.waitFor();

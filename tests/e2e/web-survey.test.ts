@@ -54,7 +54,6 @@ describe('the satisfaction survey page', () => {
     const link = /http:\/\/insightdesk\.test(\/csat\/\S+)/.exec(mail.text ?? '')![1]!;
 
     const customer = await openAgentPage(browser, base, 'customer');
-    customer.page.setDefaultTimeout(90_000);
     await customer.page.goto(link);
     await customer.page.getByRole('heading', { name: 'How did Survey Co do?' }).waitFor();
     // The token went into the fragment: it never reaches the server again, nor its logs.
