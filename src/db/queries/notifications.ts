@@ -32,8 +32,9 @@ export async function notificationDefaults(
   return { emailOnNewTicket, emailOnTicketUpdate };
 }
 
+/** Both reads in one round trip (pipelined in the event's transaction): this runs on every new ticket and reply. */
 export async function staffAudience(db: Queryable, organizationId: string): Promise<StaffAudience> {
-  const staff = await db
+  const staffQuery = db
     .select({
       userId: users.id,
       email: users.email,
@@ -49,7 +50,8 @@ export async function staffAudience(db: Queryable, organizationId: string): Prom
         eq(users.isActive, true),
       ),
     );
-  return { defaults: await notificationDefaults(db, organizationId), staff };
+  const [staff, defaults] = await Promise.all([staffQuery, notificationDefaults(db, organizationId)]);
+  return { defaults, staff };
 }
 
 /** The person's own choices in the organisation; undefined when they are not a member. */
