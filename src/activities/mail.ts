@@ -62,6 +62,7 @@ export function createMailActivities({ db, mailer, storage }: ActivityDeps) {
       try {
         await mailer.send({
           from: mail.fromAddress,
+          fromName: mail.fromName,
           to: mail.toAddresses,
           cc: mail.ccAddresses,
           replyTo: mail.replyTo,

@@ -2,13 +2,13 @@
 // never loses or doubles one) and coalesced: one mail per person, ticket and window.
 import { DEFAULTS } from '../config.js';
 import type { Tx } from '../db/client.js';
-import { senderAddress } from '../db/queries/mailboxes.js';
+import { fromSender } from '../db/queries/mailboxes.js';
 import { type StaffAudience, staffAudience } from '../db/queries/notifications.js';
-import { findQueuedEmail, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { findQueuedEmail, queueEmail, ticketMailContext } from '../db/queries/outbound-mail.js';
 import type { Ticket } from '../db/schema/index.js';
 import { notificationWindow, wantsNotification } from '../domain/notifications.js';
 import { MINUTE_MS } from '../domain/vocabulary.js';
-import { type NotificationFacts, notificationMail } from '../mail/templates.js';
+import { NOTIFICATION_TEMPLATES, type NotificationFacts, notificationMail } from '../mail/templates.js';
 import type { ActivityDeps } from './context.js';
 
 export interface NotificationCause {
@@ -61,19 +61,22 @@ export async function queueNotifications(
     );
     return queued.flatMap((q) => (q ? [q.id] : []));
   }
-  const from = await senderAddress(tx, ticket.organizationId, deps.defaultFrom, ticket.mailboxId);
-  const ticketWords = await ticketFacts(tx, ticket);
+  const {
+    sender,
+    facts: ticketWords,
+    own,
+  } = await ticketMailContext(tx, ticket, NOTIFICATION_TEMPLATES[facts.event], deps.defaultFrom);
   const ids: string[] = [];
   for (const recipient of recipients) {
     // Coalesced: an earlier event of the window queued this person's mail, and its delivery sends it.
     if (await findQueuedEmail(tx, ticket.organizationId, key(recipient.userId))) continue;
-    const mail = notificationMail(ticketWords, recipient.displayName, facts);
+    const mail = notificationMail(ticketWords, recipient.displayName, facts, own);
     const queued = await queueEmail(tx, {
       organizationId: ticket.organizationId,
       ticketId: ticket.id,
       kind: 'notification',
       idempotencyKey: key(recipient.userId),
-      fromAddress: from,
+      ...fromSender(sender),
       toAddresses: [recipient.email],
       subject: mail.subject,
       textBody: mail.text,

@@ -1,8 +1,15 @@
 import { DEFAULTS } from '../config.js';
 import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
-import { senderAddress } from '../db/queries/mailboxes.js';
-import { managerAddresses, organizationName, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { findEmailTemplate } from '../db/queries/email-templates.js';
+import { fromSender, mailSender } from '../db/queries/mailboxes.js';
+import {
+  managerAddresses,
+  organizationName,
+  queueEmail,
+  ticketFacts,
+  ticketMailContext,
+} from '../db/queries/outbound-mail.js';
 import { recordBreachOnce, setTicketSlaDeadline } from '../db/queries/sla-breaches.js';
 import { escalateBreach, markEscalationWritten, openDigest } from '../db/queries/sla-escalations.js';
 import { findTicket } from '../db/queries/tickets.js';
@@ -11,6 +18,7 @@ import {
   escalationDigestMail,
   escalationMail,
   type MailContent,
+  type TemplateText,
   type TicketFacts,
   warningMail,
 } from '../mail/templates.js';
@@ -26,21 +34,22 @@ async function queueSlaMail(
   input: SlaEventInput,
   kind: 'escalation' | 'sla_warning',
   recipients: (facts: TicketFacts) => Promise<string[]>,
-  content: (facts: TicketFacts) => MailContent,
+  content: (facts: TicketFacts, own: TemplateText | null) => MailContent,
 ): Promise<string | null> {
   const ticket = await findTicket(tx, input.organizationId, input.ticketId);
   if (!ticket) return null;
-  const facts = await ticketFacts(tx, ticket);
+  const template = kind === 'escalation' ? 'sla_escalation' : 'sla_warning';
+  const { sender, facts, own } = await ticketMailContext(tx, ticket, template, deps.defaultFrom);
   const to = await recipients(facts);
   if (!to.length) return null;
-  const mail = content(facts);
+  const mail = content(facts, own);
   const queued = await queueEmail(tx, {
     organizationId: input.organizationId,
     ticketId: input.ticketId,
     kind,
     // One mail per ticket, SLA and deadline: a retried activity or a replayed workflow finds this row.
     idempotencyKey: `${kind}:${input.ticketId}:${input.kind}:${Date.parse(input.deadline)}`,
-    fromAddress: await senderAddress(tx, input.organizationId, deps.defaultFrom, ticket.mailboxId),
+    ...fromSender(sender),
     toAddresses: to,
     subject: mail.subject,
     textBody: mail.text,
@@ -97,7 +106,7 @@ export function createSlaActivities(deps: ActivityDeps) {
           input,
           'escalation',
           () => managerAddresses(tx, input.organizationId),
-          (facts) => escalationMail(facts, input.kind, deadline, lateByMs),
+          (facts, own) => escalationMail(facts, input.kind, deadline, lateByMs, own),
         );
         await markEscalationWritten(tx, escalation.escalationId, outboundId);
         return { outboundId, ...stored };
@@ -127,18 +136,25 @@ export function createSlaActivities(deps: ActivityDeps) {
             total === 1 ? await findTicket(tx, input.organizationId, items[0]!.ticketId) : undefined;
           // A window that caught one breach tells of it as the mail about one breach would.
           const mail = only
-            ? escalationMail(await ticketFacts(tx, only), items[0]!.kind, items[0]!.deadline, late(items[0]!))
+            ? escalationMail(
+                await ticketFacts(tx, only),
+                items[0]!.kind,
+                items[0]!.deadline,
+                late(items[0]!),
+                await findEmailTemplate(tx, input.organizationId, 'sla_escalation'),
+              )
             : escalationDigestMail(
                 await organizationName(tx, input.organizationId),
                 items.map((b) => ({ ...b, lateByMs: late(b) })),
                 total,
+                await findEmailTemplate(tx, input.organizationId, 'escalation_digest'),
               );
           const queued = await queueEmail(tx, {
             organizationId: input.organizationId,
             ticketId: only ? only.id : null,
             kind: 'escalation',
             idempotencyKey: `escalation-digest:${input.escalationId}`,
-            fromAddress: await senderAddress(tx, input.organizationId, deps.defaultFrom, null),
+            ...fromSender(await mailSender(tx, input.organizationId, deps.defaultFrom, null)),
             toAddresses: to,
             subject: mail.subject,
             textBody: mail.text,
@@ -176,8 +192,8 @@ export function createSlaActivities(deps: ActivityDeps) {
               ...(await managerAddresses(tx, input.organizationId)),
             ]),
           ],
-          (facts) =>
-            warningMail(facts, input.kind, deadline, deadline.getTime() - Date.parse(input.detectedAt)),
+          (facts, own) =>
+            warningMail(facts, input.kind, deadline, deadline.getTime() - Date.parse(input.detectedAt), own),
         );
         return { outboundId };
       });

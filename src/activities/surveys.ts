@@ -1,6 +1,6 @@
 import { uuidFromName } from '../db/ids.js';
-import { senderAddress } from '../db/queries/mailboxes.js';
-import { queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { fromSender } from '../db/queries/mailboxes.js';
+import { queueEmail, ticketMailContext } from '../db/queries/outbound-mail.js';
 import { findTicket } from '../db/queries/tickets.js';
 import { csatSurveys } from '../db/schema/index.js';
 import { surveyMail } from '../mail/templates.js';
@@ -18,7 +18,12 @@ export function createSurveyActivities({ db, defaultFrom, surveyLinks }: Activit
         const ticket = await findTicket(tx, input.organizationId, input.ticketId);
         if (!ticket || (ticket.status !== 'resolved' && ticket.status !== 'closed'))
           return { outboundId: null };
-        const facts = await ticketFacts(tx, ticket);
+        const { sender, facts, own } = await ticketMailContext(
+          tx,
+          ticket,
+          'satisfaction_survey',
+          defaultFrom,
+        );
         const surveyId = uuidFromName('csat-survey', `${input.ticketId}:${input.dueAt}`);
         await tx
           .insert(csatSurveys)
@@ -30,13 +35,13 @@ export function createSurveyActivities({ db, defaultFrom, surveyLinks }: Activit
             email: facts.customer.email,
           })
           .onConflictDoNothing({ target: csatSurveys.id });
-        const mail = surveyMail(facts, surveyLinks.url(surveyId));
+        const mail = surveyMail(facts, surveyLinks.url(surveyId), own);
         const queued = await queueEmail(tx, {
           organizationId: input.organizationId,
           ticketId: input.ticketId,
           kind: 'survey',
           idempotencyKey: `survey:${surveyId}`,
-          fromAddress: await senderAddress(tx, input.organizationId, defaultFrom, ticket.mailboxId),
+          ...fromSender(sender),
           toAddresses: [facts.customer.email],
           subject: mail.subject,
           textBody: mail.text,

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
-import { senderAddress } from '../db/queries/mailboxes.js';
+import { fromSender } from '../db/queries/mailboxes.js';
 import {
   findMessage,
   findMessageOfEmail,
@@ -12,8 +12,8 @@ import {
   touchTicket,
 } from '../db/queries/messages.js';
 import { personAsKnownBy } from '../db/queries/organization-members.js';
-import { surveyDelayMinutes as surveyDelay } from '../db/queries/organizations.js';
-import { findQueuedEmail, queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
+import { resolveSettings } from '../db/queries/organizations.js';
+import { findQueuedEmail, queueEmail, ticketMailContext } from '../db/queries/outbound-mail.js';
 import { addCustomerParticipant, addEmailFollowers, ccAddresses } from '../db/queries/participants.js';
 import { setTicketSlaDeadline } from '../db/queries/sla-breaches.js';
 import { loadSlaPolicy } from '../db/queries/sla-policies.js';
@@ -25,13 +25,13 @@ import {
   changeTicketStatus,
   createTicket,
   findTicket,
-  lastAssignedAt,
+  lastActivity,
   recordActivity,
   setTicketTags,
 } from '../db/queries/tickets.js';
 import type { Ticket } from '../db/schema/index.js';
 import { findMentions } from '../domain/notifications.js';
-import { acknowledgementMail, replyMail } from '../mail/templates.js';
+import { acknowledgementMail, replyMail, resolutionNoticeMail } from '../mail/templates.js';
 import type {
   AgentReplyInput,
   AppliedChanges,
@@ -65,6 +65,41 @@ async function recordInbound(
   outcome: 'ticket_created' | 'message_added',
 ) {
   await recordInboundEmail(tx, { organizationId, ticketId, outcome, ...inbound });
+}
+
+/**
+ * The customer's notice of the ticket's latest resolving (once per resolving: its activity names the mail).
+ * `send` false only finds the notice an earlier attempt queued. Its Message-ID is stored like the
+ * acknowledgement's, so the customer's answer threads in and reopens the ticket.
+ */
+async function queueResolutionNotice(
+  tx: Tx,
+  ticket: Ticket,
+  defaultFrom: string,
+  send: boolean,
+): Promise<string | null> {
+  const resolving = await lastActivity(tx, ticket.id, 'resolved');
+  if (!resolving) return null;
+  const idempotencyKey = `resolution:${resolving.id}`;
+  if (!send) return (await findQueuedEmail(tx, ticket.organizationId, idempotencyKey))?.id ?? null;
+  const { sender, facts, own } = await ticketMailContext(tx, ticket, 'resolution_notice', defaultFrom);
+  const mail = resolutionNoticeMail(facts, own);
+  const references = (await threadMessageIds(tx, ticket.id)).slice(-20);
+  const queued = await queueEmail(tx, {
+    organizationId: ticket.organizationId,
+    ticketId: ticket.id,
+    kind: 'resolution_notice',
+    idempotencyKey,
+    ...fromSender(sender),
+    toAddresses: [facts.customer.email],
+    subject: mail.subject,
+    textBody: mail.text,
+    headers: mail.headers,
+    inReplyTo: references.at(-1) ?? null,
+    references,
+  });
+  await insertSystemMessage(tx, ticket.id, mail.text, queued.messageId);
+  return queued.id;
 }
 
 export function createTicketActivities(deps: ActivityDeps) {
@@ -126,9 +161,8 @@ export function createTicketActivities(deps: ActivityDeps) {
         }
         let acknowledgementId: string | null = null;
         if (input.acknowledge) {
-          const from = await senderAddress(tx, input.organizationId, defaultFrom, ticket.mailboxId);
-          const facts = await ticketFacts(tx, ticket);
-          const mail = acknowledgementMail(facts);
+          const { sender, facts, own } = await ticketMailContext(tx, ticket, 'acknowledgement', defaultFrom);
+          const mail = acknowledgementMail(facts, own);
           // A synthetic key (email without a Message-ID) is ours, not an id the customer's mail knows.
           const emailId = input.message?.emailMessageId;
           const customerMessageId = emailId && !emailId.startsWith('sha256:') ? emailId : null;
@@ -137,8 +171,7 @@ export function createTicketActivities(deps: ActivityDeps) {
             ticketId: ticket.id,
             kind: 'acknowledgement',
             idempotencyKey: `ack:${ticket.id}`,
-            fromAddress: from,
-            replyTo: from,
+            ...fromSender(sender),
             toAddresses: [facts.customer.email],
             subject: mail.subject,
             textBody: mail.text,
@@ -221,19 +254,17 @@ export function createTicketActivities(deps: ActivityDeps) {
         }
         let outbound: { id: string; messageId: string } | null = null;
         if (!input.internal) {
-          const from = await senderAddress(tx, organizationId, defaultFrom, ticket.mailboxId);
           const references = (await threadMessageIds(tx, ticketId)).slice(-20);
-          const facts = await ticketFacts(tx, ticket);
-          const mail = replyMail(facts, input.content);
+          const { sender, facts, own } = await ticketMailContext(tx, ticket, 'reply', defaultFrom);
+          const mail = replyMail(facts, input.content, own);
           outbound = await queueEmail(tx, {
             organizationId,
             ticketId,
             kind: 'reply',
             idempotencyKey: replyMailKey(messageId),
-            fromAddress: from,
-            replyTo: from,
+            ...fromSender(sender),
             toAddresses: [facts.customer.email],
-            ccAddresses: await ccAddresses(tx, organizationId, ticketId, from),
+            ccAddresses: await ccAddresses(tx, organizationId, ticketId, sender.address),
             subject: mail.subject,
             textBody: mail.text,
             inReplyTo: references.at(-1) ?? null,
@@ -351,7 +382,7 @@ export function createTicketActivities(deps: ActivityDeps) {
         }
         const assignedTo = changes.assigneeId === undefined ? null : ticket.assigneeId;
         // Also when the assignee was already set: a retry whose first attempt committed finds its mail.
-        const assignedAt = assignedTo && (await lastAssignedAt(tx, ticketId));
+        const assignedAt = assignedTo && (await lastActivity(tx, ticketId, 'assigned'))?.at;
         const notificationIds = assignedAt
           ? await queueNotifications(tx, deps, {
               ticket,
@@ -371,15 +402,23 @@ export function createTicketActivities(deps: ActivityDeps) {
           if (refusal) throw invalid(refusal);
           ticket = (await changeTicketCategory(tx, organizationId, ticketId, changes.categoryId, actor))!;
         }
-        const surveyDelayMinutes = resolved ? await surveyDelay(tx, organizationId) : undefined;
+        const onResolve = resolved ? await resolveSettings(tx, organizationId) : undefined;
+        // Also when already resolved: a retry whose first attempt committed finds the notice it queued.
+        const customerNoticeId =
+          changes.status === 'resolved' && ticket.status === 'resolved'
+            ? await queueResolutionNotice(tx, ticket, defaultFrom, onResolve?.resolutionNotice ?? false)
+            : null;
         return {
           ticketId,
           ticketNumber: ticket.ticketNumber,
           status: ticket.status,
           priority: ticket.priority,
           policy,
-          ...(surveyDelayMinutes === undefined ? {} : { surveyDelayMinutes }),
+          ...(onResolve?.surveyDelayMinutes === undefined
+            ? {}
+            : { surveyDelayMinutes: onResolve.surveyDelayMinutes }),
           ...notificationField(notificationIds),
+          ...(customerNoticeId ? { customerNoticeId } : {}),
         };
       });
     },

@@ -22,6 +22,7 @@ import { auditLogRoutes } from './routes/audit-logs.js';
 import { type LoginOptions, loginRoutes } from './routes/auth.js';
 import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { categoryRoutes } from './routes/categories.js';
+import { emailTemplateRoutes } from './routes/email-templates.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { type InboundOptions, inboundRoutes } from './routes/inbound.js';
@@ -177,6 +178,7 @@ export async function buildApp(options: ApiOptions) {
       messageRoutes,
       statsRoutes,
       cannedResponseRoutes,
+      emailTemplateRoutes,
       categoryRoutes,
       tagRoutes,
       savedFilterRoutes,

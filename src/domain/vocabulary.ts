@@ -77,6 +77,26 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const NOTIFICATION_EVENTS = ['newTicket', 'customerReply', 'assigned', 'mention'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
+/**
+ * The emails an organisation can reword (src/mail/templates.ts holds their defaults and placeholders). Account
+ * mails (sign-in, password, address checks) and mailbox verification are the installation's, not editable.
+ */
+export const EMAIL_TEMPLATE_KINDS = [
+  'acknowledgement',
+  'reply',
+  'resolution_notice',
+  'satisfaction_survey',
+  'sla_warning',
+  'sla_escalation',
+  'escalation_digest',
+  'invitation',
+  'notification_new_ticket',
+  'notification_customer_reply',
+  'notification_assigned',
+  'notification_mention',
+] as const;
+export type EmailTemplateKind = (typeof EMAIL_TEMPLATE_KINDS)[number];
+
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 
 export const MINUTE_MS = 60_000;

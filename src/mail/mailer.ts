@@ -6,6 +6,8 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 
 export interface OutgoingMail {
   from: string;
+  /** Shown beside `from` (a mailbox's display name). */
+  fromName?: string | null;
   to: string[];
   cc?: string[];
   replyTo?: string | null;
@@ -33,7 +35,7 @@ const bracket = (id: string) => `<${id}>`;
 
 function toNodemailer(mail: OutgoingMail): Mail.Options {
   return {
-    from: mail.from,
+    from: mail.fromName ? { name: mail.fromName, address: mail.from } : mail.from,
     to: mail.to,
     cc: mail.cc?.length ? mail.cc : undefined,
     replyTo: mail.replyTo ?? undefined,

@@ -149,6 +149,8 @@ export interface ChangeResult extends TicketSummary {
 /** What applying changes returns to the workflow: the result, and the agents' notifications to deliver. */
 export interface AppliedChanges extends ChangeResult {
   notificationIds?: string[];
+  /** The customer's resolution notice, when this change resolved the ticket and the notice is on. */
+  customerNoticeId?: string;
 }
 
 export interface SurveyInput {

@@ -174,12 +174,13 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
       await opened();
       return serialized(async () => {
         refuseIfClosed();
-        const { notificationIds, ...result } = await tickets.applyTicketChanges({
+        const { notificationIds, customerNoticeId, ...result } = await tickets.applyTicketChanges({
           ticketId,
           organizationId,
           changes,
         });
         deliverAll(notificationIds);
+        deliver(customerNoticeId);
         const now = Date.now();
         let next = current();
         if (result.policy) next = applyPolicy(next, result.priority, result.policy);

@@ -286,6 +286,12 @@ async function seedVictim(b: ApiFixture) {
     .insert(organizationSubscriptions)
     .values({ ...org, planId: 'free' })
     .onConflictDoNothing();
+  // B's wording of its survey (A reaches /email-templates/{kind} too, but only ever its own).
+  const wording = await as(h.app, t.admin).put('/email-templates/satisfaction_survey', {
+    subject: `Rate ${B_MARK}`,
+    body: `{{survey.link}} ${B_MARK}`,
+  });
+  expect(wording.statusCode, wording.body).toBe(200);
   const [participant] = await h.db.adminDb
     .select({ id: ticketParticipants.id })
     .from(ticketParticipants)
@@ -308,6 +314,7 @@ async function seedVictim(b: ApiFixture) {
     // The account's own routes (/me/sessions/{id}) and sign-in's provider names (not ids of anyone's).
     me: session!.id,
     auth: 'google',
+    'email-templates': 'satisfaction_survey',
   };
 }
 
@@ -406,8 +413,10 @@ describe('tenant isolation', () => {
         // The first parameter names the object (B's); a second one (a ticket's participant) is B's too.
         const path = op.path.replace(/\{\w+\}/, target!).replace(/\{(\w+)\}/g, (_, name) => idFor(name));
         const response = await check(op, withQuery(path), body, headers);
-        // Sign-in's provider routes take a provider name, nobody's id: they only must not leak (checked above).
-        if (!op.path.startsWith('/auth/')) {
+        // Sign-in's provider routes take a provider name, and the email templates a kind of email that
+        // every organisation has its own of, nobody's id: they only must not leak (checked above) or
+        // change B (checked at the end).
+        if (!op.path.startsWith('/auth/') && !op.path.startsWith('/email-templates/')) {
           expect(response.statusCode, `${op.method} ${op.path}`).toBe(op.path.startsWith('/me/') ? 403 : 404);
         }
       } else {

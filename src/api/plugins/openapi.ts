@@ -16,6 +16,10 @@ const API_TAGS = [
   { name: 'tickets', description: 'Tickets, their messages and changes' },
   { name: 'stats', description: 'Counts and response times' },
   { name: 'canned-responses', description: 'Saved replies with placeholders' },
+  {
+    name: 'email-templates',
+    description: "The organisation's wording of its emails (Mustache), with previews",
+  },
   { name: 'categories', description: 'Ticket categories, nested one level (admins write)' },
   { name: 'tags', description: 'The tag vocabulary: names and colours (admins write)' },
   { name: 'mailboxes', description: 'The mailboxes’ names, to filter by (admins manage them: admin)' },

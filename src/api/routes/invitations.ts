@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import type { DatabaseHandle, Tx } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
+import { findEmailTemplate } from '../../db/queries/email-templates.js';
 import {
   claimInvitation,
   findInvitation,
@@ -16,7 +17,7 @@ import {
   replaceOpenInvitation,
   revokeInvitation,
 } from '../../db/queries/invitations.js';
-import { senderAddress } from '../../db/queries/mailboxes.js';
+import { mailSender } from '../../db/queries/mailboxes.js';
 import { ensureMember, promoteMember, setDisplayName } from '../../db/queries/members.js';
 import { findMember } from '../../db/queries/organization-members.js';
 import {
@@ -130,17 +131,26 @@ async function sendInvitationEmail(
   const inviter = invitation.invitedBy
     ? await findMember(tx, invitation.organizationId, invitation.invitedBy)
     : undefined;
-  const from = await senderAddress(tx, invitation.organizationId, defaultFrom);
-  const content = invitationMail({
-    organizationName: org!.name,
-    inviterName: inviter?.name ?? org!.name,
-    role: invitation.role,
-    token,
-    expiresAt: invitation.expiresAt,
-    apiUrl,
-  });
+  const sender = await mailSender(tx, invitation.organizationId, defaultFrom);
+  const content = invitationMail(
+    {
+      organizationName: org!.name,
+      inviterName: inviter?.name ?? org!.name,
+      role: invitation.role,
+      token,
+      expiresAt: invitation.expiresAt,
+      apiUrl,
+    },
+    await findEmailTemplate(tx, invitation.organizationId, 'invitation'),
+  );
   try {
-    await mailer.send({ from, to: [invitation.email], messageId: newMessageId(from), ...content });
+    await mailer.send({
+      from: sender.address,
+      fromName: sender.name,
+      to: [invitation.email],
+      messageId: newMessageId(sender.address),
+      ...content,
+    });
   } catch (error) {
     log.warn({ err: error, invitationId: invitation.id }, 'invitation email not sent');
     throw new ApiError(

@@ -21,6 +21,8 @@ const MailboxView = Type.Object({
   id: Uuid,
   name: Type.String(),
   address: Type.String(),
+  displayName: Nullable(Type.String()),
+  signature: Nullable(Type.String()),
   imapHost: Nullable(Type.String()),
   imapPort: Nullable(Type.Integer()),
   imapSecure: Type.Boolean(),
@@ -44,6 +46,23 @@ const MailboxView = Type.Object({
 const settings = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   address: Type.String({ format: 'email', maxLength: 320 }),
+  displayName: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[^\\p{Cc}]+$',
+      description:
+        'Shown beside the address in mail from this mailbox, e.g. "Acme Support"; null: the bare address',
+    }),
+  ),
+  signature: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description:
+        'Plain text that ends replies, notices and surveys about its conversations ({{signature}})',
+    }),
+  ),
   imapHost: Nullable(Host),
   imapPort: Nullable(Port),
   imapSecure: Type.Boolean(),

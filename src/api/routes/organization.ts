@@ -50,6 +50,9 @@ const Settings = {
     ),
   ),
   escalationEmails: Type.Array(Type.String({ format: 'email', maxLength: 320 }), { maxItems: 20 }),
+  resolutionNotice: Type.Boolean({
+    description: 'Email the customer when their ticket is resolved ("reply to reopen"); off by default',
+  }),
   requireTwoFactor: Type.Boolean({
     description:
       'Staff must sign in with a second factor: without one they are refused (403 two_factor_required)',
@@ -74,6 +77,7 @@ const OrganizationView = Type.Object({
     slaWarningRatio: Nullable(Type.Number()),
     satisfactionSurvey: Nullable(Type.Object({ delayMinutes: Type.Integer() })),
     escalationEmails: Type.Array(Type.String()),
+    resolutionNotice: Type.Boolean(),
     requireTwoFactor: Type.Boolean(),
     slackWebhookUrl: Nullable(Type.String()),
   }),
@@ -104,6 +108,7 @@ function organizationView(org: Organization) {
       slaWarningRatio: s.slaWarningRatio ?? null,
       satisfactionSurvey: s.satisfactionSurvey ?? null,
       escalationEmails: s.notifications?.escalationEmails ?? [],
+      resolutionNotice: s.resolutionNotice ?? false,
       requireTwoFactor: s.requireTwoFactor ?? false,
       slackWebhookUrl: s.notifications?.slackWebhookUrl ?? null,
     },
@@ -187,6 +192,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
         put('slaWarningRatio', changes.slaWarningRatio);
         put('satisfactionSurvey', changes.satisfactionSurvey);
         put('requireTwoFactor', changes.requireTwoFactor);
+        put('resolutionNotice', changes.resolutionNotice);
         if (escalationEmails !== undefined)
           settings.notifications = {
             ...settings.notifications,

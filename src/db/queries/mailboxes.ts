@@ -35,17 +35,6 @@ export async function organizationMailboxAddresses(db: Queryable, organizationId
   return rows.map((r) => r.address);
 }
 
-/** The first active verified mailbox of the organisation: the sender of its mail. */
-export async function senderMailbox(db: Queryable, organizationId: string) {
-  const [row] = await db
-    .select({ address: mailboxes.address })
-    .from(mailboxes)
-    .where(and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.isActive, true), isVerified))
-    .orderBy(asc(mailboxes.createdAt))
-    .limit(1);
-  return row;
-}
-
 export type VerifyOutcome = 'verified' | 'already-verified' | 'taken';
 
 /**
@@ -99,31 +88,51 @@ export async function findMailboxByVerificationHash(db: Queryable, tokenHash: st
   return row;
 }
 
+/** Who an email leaves from: an address, the name shown beside it, and the signature its mail ends with. */
+export interface MailSender {
+  address: string;
+  name: string | null;
+  signature: string | null;
+}
+
+const senderColumns = {
+  address: mailboxes.address,
+  name: mailboxes.displayName,
+  signature: mailboxes.signature,
+};
+
 /**
- * The address the organisation's mail comes from: the mailbox the conversation came in through (`mailboxId`,
- * a ticket's), else its first active mailbox, else the installation's. Customers answer the address they
- * were written from, so a reply must not leave from an inbox nobody reads.
+ * Who the organisation's mail comes from: the mailbox the conversation came in through (`mailboxId`, a
+ * ticket's), else its first active mailbox, else the installation's address. Customers answer the address
+ * they were written from, so a reply must not leave from an inbox nobody reads.
  */
-export async function senderAddress(
+export async function mailSender(
   db: Queryable,
   organizationId: string,
   defaultFrom: string,
   mailboxId?: string | null,
-): Promise<string> {
+): Promise<MailSender> {
+  const active = and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.isActive, true), isVerified);
   if (mailboxId) {
     const [own] = await db
-      .select({ address: mailboxes.address })
+      .select(senderColumns)
       .from(mailboxes)
-      .where(
-        and(
-          eq(mailboxes.organizationId, organizationId),
-          eq(mailboxes.id, mailboxId),
-          eq(mailboxes.isActive, true),
-          isVerified,
-        ),
-      );
-    if (own) return own.address;
+      .where(and(active, eq(mailboxes.id, mailboxId)));
+    if (own) return own;
   }
   // An unverified address is a mere claim: mail is never sent as it.
-  return (await senderMailbox(db, organizationId))?.address ?? defaultFrom;
+  const [first] = await db
+    .select(senderColumns)
+    .from(mailboxes)
+    .where(active)
+    .orderBy(asc(mailboxes.createdAt))
+    .limit(1);
+  return first ?? { address: defaultFrom, name: null, signature: null };
 }
+
+/** The outbox columns of a sender (the reply address is the sending one: answers come back to it). */
+export const fromSender = (sender: MailSender) => ({
+  fromAddress: sender.address,
+  fromName: sender.name,
+  replyTo: sender.address,
+});

@@ -94,11 +94,21 @@ export async function setOrganizationActive(db: Database, organizationId: string
   });
 }
 
-/** Minutes from resolving to the satisfaction survey, read when resolving so a settings change applies at once. */
-export async function surveyDelayMinutes(db: Queryable, organizationId: string): Promise<number | undefined> {
+/**
+ * What resolving a ticket sets off: the satisfaction survey's delay (absent: no survey) and whether the
+ * customer gets a resolution notice. Read when resolving, so a settings change applies at once.
+ */
+export async function resolveSettings(
+  db: Queryable,
+  organizationId: string,
+): Promise<{ surveyDelayMinutes?: number; resolutionNotice: boolean }> {
   const [org] = await db
     .select({ settings: organizations.settings })
     .from(organizations)
     .where(eq(organizations.id, organizationId));
-  return org?.settings?.satisfactionSurvey?.delayMinutes;
+  const delay = org?.settings?.satisfactionSurvey?.delayMinutes;
+  return {
+    ...(delay === undefined ? {} : { surveyDelayMinutes: delay }),
+    resolutionNotice: org?.settings?.resolutionNotice ?? false,
+  };
 }

@@ -1,7 +1,7 @@
 // What outgoing mail needs from the database: the outbox row, the facts the templates show, the recipients.
 import { and, eq, inArray } from 'drizzle-orm';
-import { ADMIN_ROLES } from '../../domain/vocabulary.js';
-import type { TicketFacts } from '../../mail/templates.js';
+import { ADMIN_ROLES, type EmailTemplateKind } from '../../domain/vocabulary.js';
+import type { TemplateText, TicketFacts } from '../../mail/templates.js';
 import type { Queryable } from '../client.js';
 import { newMessageId } from '../ids.js';
 import {
@@ -12,6 +12,8 @@ import {
   userOrganizations,
   users,
 } from '../schema/index.js';
+import { findEmailTemplate } from './email-templates.js';
+import { type MailSender, mailSender } from './mailboxes.js';
 import { peopleAsKnownBy } from './organization-members.js';
 
 export type QueuedEmail = Omit<NewOutboundEmail, 'id' | 'messageId' | 'status' | 'attempts'> & {
@@ -80,6 +82,24 @@ export async function ticketFacts(db: Queryable, ticket: Ticket): Promise<Ticket
     customer: find(ticket.customerId),
     assignee: ticket.assigneeId ? find(ticket.assigneeId) : null,
   };
+}
+
+/**
+ * What an email of `kind` about the ticket needs, read in one round trip: who it leaves from (the ticket's
+ * mailbox), what it says of the ticket (with that mailbox's signature) and the organisation's wording.
+ */
+export async function ticketMailContext(
+  db: Queryable,
+  ticket: Ticket,
+  kind: EmailTemplateKind,
+  defaultFrom: string,
+): Promise<{ sender: MailSender; facts: TicketFacts; own: TemplateText | null }> {
+  const [sender, facts, own] = await Promise.all([
+    mailSender(db, ticket.organizationId, defaultFrom, ticket.mailboxId),
+    ticketFacts(db, ticket),
+    findEmailTemplate(db, ticket.organizationId, kind),
+  ]);
+  return { sender, facts: { ...facts, signature: sender.signature }, own };
 }
 
 /** Who hears about SLA trouble: the organisation's admins and owners, plus its escalation addresses. */

@@ -461,14 +461,19 @@ export async function assignTicketWithActivity(
 }
 
 /** When the ticket was last assigned (to anyone): the stored time of the assignment a retry repeats. */
-export async function lastAssignedAt(db: Queryable, ticketId: string): Promise<Date | undefined> {
+/** The ticket's latest activity of `action` (its id and time), if any. */
+export async function lastActivity(
+  db: Queryable,
+  ticketId: string,
+  action: ActivityAction,
+): Promise<{ id: string; at: Date } | undefined> {
   const [row] = await db
-    .select({ at: ticketActivities.createdAt })
+    .select({ id: ticketActivities.id, at: ticketActivities.createdAt })
     .from(ticketActivities)
-    .where(and(eq(ticketActivities.ticketId, ticketId), eq(ticketActivities.action, 'assigned')))
+    .where(and(eq(ticketActivities.ticketId, ticketId), eq(ticketActivities.action, action)))
     .orderBy(desc(ticketActivities.createdAt))
     .limit(1);
-  return row?.at;
+  return row;
 }
 
 const statusAction: Partial<Record<TicketStatus, ActivityAction>> = {

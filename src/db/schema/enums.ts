@@ -1,6 +1,7 @@
 import { pgEnum } from 'drizzle-orm/pg-core';
 import {
   ACTIVITY_ACTIONS,
+  EMAIL_TEMPLATE_KINDS,
   MESSAGE_TYPES,
   PARTICIPANT_ROLES,
   PARTICIPANT_SOURCES,
@@ -28,8 +29,11 @@ export const participantRoleEnum = pgEnum('participant_role', PARTICIPANT_ROLES)
 
 export const participantSourceEnum = pgEnum('participant_source', PARTICIPANT_SOURCES);
 
+export const emailTemplateKindEnum = pgEnum('email_template_kind', EMAIL_TEMPLATE_KINDS);
+
 export type {
   ActivityAction,
+  EmailTemplateKind,
   MessageType,
   ParticipantRole,
   ParticipantSource,

@@ -5,6 +5,7 @@ export * from './audit-logs.js';
 export * from './canned-responses.js';
 export * from './categories.js';
 export * from './csat.js';
+export * from './email-templates.js';
 export * from './enums.js';
 export * from './invitations.js';
 export * from './mail.js';

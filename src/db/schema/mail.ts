@@ -31,6 +31,10 @@ export const mailboxes = pgTable(
      * may claim one address.
      */
     address: text('address').notNull(),
+    /** The name mail from this mailbox shows beside the address (`"Acme Support" <help@acme.example>`). */
+    displayName: text('display_name'),
+    /** Plain text appended to mail about its conversations (`{{signature}}` in the templates). */
+    signature: text('signature'),
     imapHost: text('imap_host'),
     imapPort: integer('imap_port'),
     imapSecure: boolean('imap_secure').notNull().default(true),
@@ -115,6 +119,7 @@ export const outboundKindEnum = pgEnum('outbound_kind', [
   'sla_warning',
   'notification',
   'survey',
+  'resolution_notice',
 ]);
 
 export const outboundStatusEnum = pgEnum('outbound_status', ['pending', 'sent', 'failed']);
@@ -143,6 +148,8 @@ export const outboundEmails = pgTable(
     idempotencyKey: text('idempotency_key').notNull(),
     messageId: text('message_id').notNull(),
     fromAddress: text('from_address').notNull(),
+    /** The display name beside `fromAddress` (the mailbox's), if it has one. */
+    fromName: text('from_name'),
     replyTo: text('reply_to'),
     toAddresses: text('to_addresses').array().notNull(),
     /** A reply's Cc: the ticket's followers when it was queued. */

@@ -26,6 +26,8 @@ export interface OrganizationSettings {
   slaWarningRatio?: number;
   /** Email the customer a satisfaction survey this long after a ticket is resolved; off when absent. */
   satisfactionSurvey?: { delayMinutes: number };
+  /** Email the customer a short notice when their ticket is resolved; off when absent. */
+  resolutionNotice?: boolean;
   /** Staff sign in with a second factor (sessions and password login); admin-issued tokens are exempt. */
   requireTwoFactor?: boolean;
 }
