@@ -152,17 +152,22 @@ export async function splitMessage(
   let ticket = candidate.split;
   const customerId = message.byCustomer && message.senderId ? message.senderId : source.customerId;
   const title = input.title ?? (await titleOf(db, organizationId, message, source.title));
+
+  // What the ticket is made of, and what its workflow is started with (opening it finds the row).
+  const fields = {
+    organizationId,
+    customerId,
+    title,
+    description: message.content,
+    priority: source.priority,
+    channel: source.channel,
+    createdById: actorId,
+  };
   if (!ticket) {
     const created = await createTicket(db, {
+      ...fields,
       id: splitTicketId(sourceId, messageId),
-      organizationId,
-      customerId,
-      title,
-      description: message.content,
-      priority: source.priority,
-      channel: source.channel,
       mailboxId: source.mailboxId,
-      createdById: actorId,
       createdAt: message.createdAt,
       lastMessageAt: message.createdAt,
     });
@@ -192,15 +197,9 @@ export async function splitMessage(
     split: true,
     ticket,
     opening: {
+      ...fields,
       ticketId: ticket.id,
       createdAt: message.createdAt.toISOString(),
-      organizationId,
-      customerId,
-      title,
-      description: message.content,
-      priority: source.priority,
-      channel: source.channel,
-      createdById: actorId,
       acknowledge: false,
     },
     nextResponse: await nextResponseShift(db, organizationId, sourceId, message),
