@@ -2,6 +2,7 @@ import type { ActivityDeps } from './context.js';
 import { createMailActivities } from './mail.js';
 import { createMergeActivities } from './merge.js';
 import { createSlaActivities } from './sla.js';
+import { createSplitActivities } from './split.js';
 import { createSurveyActivities } from './surveys.js';
 import { createTicketActivities } from './tickets.js';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createSurveyActivities(deps),
     ...createMergeActivities(deps),
+    ...createSplitActivities(deps),
   };
 }
 

@@ -42,6 +42,7 @@ import { subscriptionRoutes } from './routes/subscription.js';
 import { surveyRoutes } from './routes/surveys.js';
 import { tagRoutes } from './routes/tags.js';
 import { ticketMergeRoutes } from './routes/ticket-merge.js';
+import { ticketSplitRoutes } from './routes/ticket-split.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -175,6 +176,7 @@ export async function buildApp(options: ApiOptions) {
       ticketRoutes,
       participantRoutes,
       ticketMergeRoutes,
+      ticketSplitRoutes,
       messageRoutes,
       statsRoutes,
       cannedResponseRoutes,

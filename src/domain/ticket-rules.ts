@@ -14,3 +14,13 @@ export function closedRefusal(status: TicketStatus | undefined | null): string |
 export const UNASSIGNABLE_REFUSAL = 'assigneeId must be an active agent of this organisation';
 
 export const UNKNOWN_CATEGORY_REFUSAL = 'categoryId must be a category of this organisation';
+
+/** Why a message cannot be split out of its ticket into a new one. */
+export const SPLIT_REFUSALS = {
+  source_not_found: 'ticket not found',
+  message_not_found: 'message not found',
+  internal_note: 'an internal note stays with its ticket: only the conversation’s messages can be split out',
+  system_message: 'a system message stays with its ticket: only the conversation’s messages can be split out',
+  opening_message: 'the opening message is what the ticket is about: it cannot be split out',
+} as const;
+export type SplitRefusal = keyof typeof SPLIT_REFUSALS;

@@ -45,6 +45,7 @@ export const ACTIVITY_ACTIONS = [
   'participant_added',
   'participant_removed',
   'merged',
+  'split',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

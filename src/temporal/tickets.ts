@@ -15,6 +15,8 @@ import type {
   MergeInput,
   MergeResult,
   OpenTicketInput,
+  SplitInput,
+  SplitResult,
   TicketChanges,
   TicketCommands,
   TicketSummary,
@@ -26,6 +28,7 @@ import {
   customerMessageSignal,
   mergeTicketUpdate,
   slaStateQuery,
+  splitMessageUpdate,
   ticketOpenedUpdate,
   ticketWorkflow,
   ticketWorkflowId,
@@ -96,6 +99,12 @@ export function createTicketCommands(client: Client, taskQueue: string): TicketC
     async merge(ticketId: string, input: MergeInput): Promise<MergeResult> {
       return handle(ticketId)
         .executeUpdate(mergeTicketUpdate, { args: [input] })
+        .catch(refusal);
+    },
+
+    async split(ticketId: string, input: SplitInput): Promise<SplitResult> {
+      return handle(ticketId)
+        .executeUpdate(splitMessageUpdate, { args: [input] })
         .catch(refusal);
     },
 

@@ -126,6 +126,29 @@ export interface MergeResult {
   movedMessages: number;
 }
 
+/** Split one message of this ticket out into a new ticket of the organisation (this one stays open). */
+export interface SplitInput {
+  messageId: string;
+  actorId: string;
+  /** The new ticket's title; by default the message's email subject, else this ticket's title. */
+  title?: string;
+}
+
+export interface SplitResult {
+  ticket: { id: string; ticketNumber: number };
+}
+
+/** What the split activity hands the source's workflow. */
+export interface SplitOutcome extends SplitResult {
+  /** Starts the new ticket's workflow (its row exists already: opening it finds it). */
+  opening: OpenTicketInput;
+  /**
+   * The moved message started the next-response clock (at `from`, epoch ms): it now counts from the next
+   * unanswered customer message still here (`to`), or stops (null). Null: the clock is not the message's.
+   */
+  nextResponse: { from: number; to: number | null } | null;
+}
+
 export interface TicketChanges {
   actorId: string | null;
   status?: TicketStatus;
@@ -192,6 +215,8 @@ export interface TicketCommands {
   change(ticketId: string, changes: TicketChanges): Promise<ChangeResult>;
   /** Merges the ticket into another: its workflow moves the conversation, closes it and ends. */
   merge(ticketId: string, input: MergeInput): Promise<MergeResult>;
+  /** Splits a message out into a new ticket, through this ticket's workflow, which starts the new one's. */
+  split(ticketId: string, input: SplitInput): Promise<SplitResult>;
   /** Whether the ticket's workflow runs: true as soon as it started, before it has written the ticket row. */
   isRunning(ticketId: string): Promise<boolean>;
   /** The live SLA clocks, or null when the ticket has no running workflow (closed). */

@@ -459,6 +459,25 @@ export function resumeClock(clock: SlaClock, at: Instant): SlaClock {
   return { ...clock, runningSince: toMs(at, 'at') };
 }
 
+/**
+ * The clock as if it had started `minutes` business minutes later: the earliest time used goes first
+ * (banked time, then the start of the running stretch, which never moves past `now`).
+ */
+export function skipClockStart(
+  clock: SlaClock,
+  minutes: number,
+  now: Instant,
+  hours: BusinessHours | null,
+): SlaClock {
+  const fromBank = Math.min(clock.consumedMinutes, Math.max(0, minutes));
+  const rest = Math.max(0, minutes) - fromBank;
+  const runningSince =
+    clock.runningSince === null || rest === 0
+      ? clock.runningSince
+      : Math.min(toMs(now, 'now'), addBusinessMinutes(clock.runningSince, rest, hours));
+  return { ...clock, consumedMinutes: clock.consumedMinutes - fromBank, runningSince };
+}
+
 /** When the budget runs out (epoch ms), or null while paused. Already-exhausted clocks return the resume time. */
 export function clockDeadline(clock: SlaClock, hours: BusinessHours | null): number | null {
   if (clock.runningSince === null) return null;

@@ -13,11 +13,13 @@ import {
 } from '../domain/vocabulary.js';
 import {
   type BusinessHours,
+  businessMinutesBetween,
   clockDeadline,
   clockRemaining,
   pauseClock,
   resumeClock,
   type SlaClock,
+  skipClockStart,
   startClock,
 } from './sla-calendar.js';
 
@@ -175,6 +177,31 @@ export function applyCustomerMessage(state: TicketSlaState, now: number): Ticket
   if (minutes === null || state.clocks.first_response.outcome === 'running') return state;
   if (state.clocks.next_response?.outcome === 'running') return state;
   return { ...state, clocks: { ...state.clocks, next_response: runningClock(minutes, now) } };
+}
+
+/**
+ * A customer's message left for another ticket (split). When it had started the running next-response
+ * clock (at `from`), the clock now counts from the next unanswered customer message still here (`to`), as
+ * if the moved one had never come, or ends when none is left. A met or breached clock is history and stays.
+ */
+export function applyMessageMoved(
+  state: TicketSlaState,
+  moved: { from: number; to: number | null },
+  now: number,
+): TicketSlaState {
+  if (state.clocks.next_response?.outcome !== 'running') return state;
+  if (moved.to === null) {
+    const { next_response: _ended, ...clocks } = state.clocks;
+    return { ...state, clocks };
+  }
+  const hours = state.policy.businessHours;
+  const skipped = Math.max(0, businessMinutesBetween(moved.from, Math.min(moved.to, now), hours));
+  // A new deadline: its warning is still to come.
+  return mapClock(state, 'next_response', (c) => ({
+    ...c,
+    warned: false,
+    clock: skipClockStart(c.clock, skipped, now, hours),
+  }));
 }
 
 /**

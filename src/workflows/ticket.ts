@@ -14,6 +14,7 @@ import {
   proxyLocalActivities,
   setHandler,
   startChild,
+  WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -27,6 +28,8 @@ import type {
   MergeInput,
   MergeResult,
   OpenTicketInput,
+  SplitInput,
+  SplitResult,
   TicketChanges,
   TicketSummary,
 } from './contracts.js';
@@ -35,6 +38,7 @@ import { MAIL_DELIVERY } from './mail-options.js';
 import {
   applyAgentReply,
   applyCustomerMessage,
+  applyMessageMoved,
   applyPolicy,
   applyStatus,
   type DueEvent,
@@ -60,6 +64,8 @@ export const agentReplyUpdate = defineUpdate<AgentReplyResult, [AgentReplyInput]
 export const changeTicketUpdate = defineUpdate<ChangeResult, [TicketChanges]>('changeTicket');
 /** Moves the conversation into another ticket and closes this one; its workflow then ends. */
 export const mergeTicketUpdate = defineUpdate<MergeResult, [MergeInput]>('mergeTicket');
+/** Moves one message into a new ticket, whose own workflow this one starts; this ticket stays open. */
+export const splitMessageUpdate = defineUpdate<SplitResult, [SplitInput]>('splitMessage');
 /** A customer's message (email reply, web form); durable once accepted, so ingest may acknowledge it. */
 export const customerMessageSignal = defineSignal<[CustomerMessageInput]>('customerMessage');
 export const slaStateQuery = defineQuery<TicketSlaState | null>('slaState');
@@ -221,6 +227,40 @@ export async function ticketWorkflow(args: TicketWorkflowArgs): Promise<TicketSu
         summary = { ...(summary as TicketSummary), status: 'closed' };
         version++;
         return result;
+      });
+    },
+    { validator: validateOpen },
+  );
+
+  // The new ticket's workflow, started like any ticket's (its row exists: opening it finds it); it outlives this one.
+  const startTicket = async (open: OpenTicketInput) => {
+    try {
+      await startChild(ticketWorkflow, {
+        workflowId: ticketWorkflowId(open.ticketId),
+        args: [{ open }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  };
+
+  setHandler(
+    splitMessageUpdate,
+    async (input) => {
+      await opened();
+      return serialized(async () => {
+        refuseIfClosed();
+        const { opening, nextResponse, ticket } = await tickets.splitMessage({
+          ticketId,
+          organizationId,
+          ...input,
+        });
+        await startTicket(opening);
+        if (nextResponse) state = applyMessageMoved(current(), nextResponse, Date.now());
+        version++;
+        return { ticket };
       });
     },
     { validator: validateOpen },

@@ -158,6 +158,36 @@ describe('idempotent activities', () => {
     expect(b).toEqual({ messageId: a.messageId, duplicate: true });
   });
 
+  it('splitMessage twice: one new ticket, one split activity each side, the same answer', async () => {
+    const f = await createOrganizationFixture(db);
+    const { input } = await openedTicket(f);
+    await acts.addAgentMessage({
+      ticketId: input.ticketId,
+      organizationId: f.org.id,
+      idempotencyKey: randomUUID(),
+      authorId: f.agent.id,
+      content: 'Try again',
+      internal: false,
+    });
+    const { messageId } = await acts.addCustomerMessage({
+      ticketId: input.ticketId,
+      organizationId: f.org.id,
+      message: { senderId: f.customer.id, content: 'Another problem' },
+    });
+    const split = { ticketId: input.ticketId, organizationId: f.org.id, messageId, actorId: f.agent.id };
+    const a = await acts.splitMessage(split);
+    const b = await acts.splitMessage(split);
+    expect(b).toEqual(a);
+    // The only unanswered message left: the source's next-response clock ends.
+    expect(a.nextResponse).toEqual({ from: expect.any(Number), to: null });
+    expect(await count(tickets, eq(tickets.organizationId, f.org.id))).toBe(2);
+    expect(await count(ticketMessages, eq(ticketMessages.ticketId, a.ticket.id))).toBe(1);
+    for (const ticketId of [input.ticketId, a.ticket.id]) {
+      const splits = and(eq(ticketActivities.ticketId, ticketId), eq(ticketActivities.action, 'split'));
+      expect(await count(ticketActivities, splits)).toBe(1);
+    }
+  });
+
   it('recordSlaBreach twice: one breach, one activity row, one escalation', async () => {
     const f = await createOrganizationFixture(db);
     const { input } = await openedTicket(f);

@@ -35,6 +35,7 @@ const validBodies: Record<string, Record<string, unknown>> = {
   'PATCH /webhooks/{id}': { isActive: false },
   'POST /tickets/{id}/participants': { email: 'mallory@example.test' },
   'POST /tickets/{id}/merge': { targetTicketId: randomUUID() },
+  'POST /tickets/{id}/messages/{messageId}/split': { title: 'Split' },
 };
 
 describe('another organisation’s ids', () => {
@@ -146,15 +147,18 @@ describe('another organisation’s ids', () => {
       expect(idOf[resource], `an id of theirs for ${op.path}`).toBeDefined();
       const key = `${op.method} ${op.path}`;
       const body = validBodies[key];
-      // A ticket's participant: theirs with their ticket, a made-up one with a made-up ticket.
-      const call = (id: string, participantId: string) =>
+      // A ticket's participant or message: theirs with their ticket, a made-up one with a made-up ticket.
+      const call = (id: string, participantId: string, messageId: string) =>
         as(h.app, resource === 'me' ? myOwn.token : mine.tokens.owner).send(
           op.method,
-          op.path.replace('{id}', id).replace('{participantId}', participantId),
+          op.path
+            .replace('{id}', id)
+            .replace('{participantId}', participantId)
+            .replace('{messageId}', messageId),
           body,
         );
-      const foreign = await call(idOf[resource]!, theirParticipant.id);
-      const missing = await call(randomUUID(), randomUUID());
+      const foreign = await call(idOf[resource]!, theirParticipant.id, reply.json().id);
+      const missing = await call(randomUUID(), randomUUID(), randomUUID());
       expect(foreign.statusCode, key).toBe(404);
       expect(foreign.json(), key).toEqual(missing.json());
       expect(errorOf(foreign).code, key).toBe('not_found');

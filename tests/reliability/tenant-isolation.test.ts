@@ -299,6 +299,7 @@ async function seedVictim(b: ApiFixture) {
   return {
     tickets: ticket.id as string,
     participant: participant!.id,
+    message: reply.id as string,
     attachments: reply.attachments[0].id as string,
     categories: category.id as string,
     tags: tag.id as string,
@@ -337,6 +338,7 @@ function idField(b: ApiFixture, ids: VictimIds) {
     targetId: ids.tickets,
     targetTicketId: ids.tickets,
     participantId: ids.participant,
+    messageId: ids.message,
     mailboxId: ids.mailboxes,
   };
   return (name: string) => {
@@ -410,7 +412,7 @@ describe('tenant isolation', () => {
       if (op.path.includes('{')) {
         const target = pathIdOfB(op.path);
         expect(target, `an id of B for ${op.path}`).toBeDefined();
-        // The first parameter names the object (B's); a second one (a ticket's participant) is B's too.
+        // The first parameter names the object (B's); a second one (a ticket's participant or message) is B's too.
         const path = op.path.replace(/\{\w+\}/, target!).replace(/\{(\w+)\}/g, (_, name) => idFor(name));
         const response = await check(op, withQuery(path), body, headers);
         // Sign-in's provider routes take a provider name, and the email templates a kind of email that

@@ -3,6 +3,7 @@ import type { BusinessHours } from '../../src/workflows/sla-calendar.js';
 import {
   applyAgentReply,
   applyCustomerMessage,
+  applyMessageMoved,
   applyPolicy,
   applyStatus,
   deadlineOf,
@@ -174,6 +175,38 @@ describe('ticket SLA state', () => {
         { type: 'breach', kind: 'next_response', deadline: T0 + 120 * MIN },
       ]);
       expect(describeSla(s, T0 + 110 * MIN).clocks.next_response?.remainingMinutes).toBe(10);
+    });
+
+    describe('when the message that started it is split out into another ticket', () => {
+      it('counts from the next unanswered message, as if the moved one had never come', () => {
+        let s = applyCustomerMessage(answered(), T0 + 20 * MIN);
+        s = applyCustomerMessage(s, T0 + 40 * MIN);
+        s = applyMessageMoved(s, { from: T0 + 20 * MIN, to: T0 + 40 * MIN }, T0 + 45 * MIN);
+        expect(deadlineOf(s, 'next_response')).toBe(T0 + 70 * MIN);
+        expect(s.clocks.next_response?.outcome).toBe('running');
+      });
+
+      it('keeps a pause the ticket took after the remaining message', () => {
+        let s = applyCustomerMessage(answered(), T0 + 20 * MIN);
+        s = applyStatus(s, 'pending', T0 + 50 * MIN);
+        s = applyStatus(s, 'open', T0 + 100 * MIN);
+        // 30 minutes used before the pause; 10 of them went to the moved message.
+        s = applyMessageMoved(s, { from: T0 + 20 * MIN, to: T0 + 30 * MIN }, T0 + 100 * MIN);
+        expect(deadlineOf(s, 'next_response')).toBe(T0 + 110 * MIN);
+      });
+
+      it('stops when no unanswered message is left, and leaves a met or breached clock alone', () => {
+        const waiting = applyCustomerMessage(answered(), T0 + 20 * MIN);
+        const stopped = applyMessageMoved(waiting, { from: T0 + 20 * MIN, to: null }, T0 + 30 * MIN);
+        expect(stopped.clocks.next_response).toBeUndefined();
+        expect(nextDeadline(stopped)).toBe(T0 + 240 * MIN);
+        const met = applyAgentReply(waiting, T0 + 25 * MIN);
+        expect(applyMessageMoved(met, { from: T0 + 20 * MIN, to: null }, T0 + 30 * MIN)).toEqual(met);
+        const breached = markBreached(waiting, 'next_response', T0 + 50 * MIN);
+        expect(applyMessageMoved(breached, { from: T0 + 20 * MIN, to: null }, T0 + 60 * MIN)).toEqual(
+          breached,
+        );
+      });
     });
 
     it('ends when the new priority has no next-response SLA', () => {

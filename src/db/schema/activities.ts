@@ -30,6 +30,11 @@ export type ActivityMetadata = {
   mergedIntoNumber?: number;
   mergedFromId?: string;
   mergedFromNumber?: number;
+  /** A split: the ticket a message was split into (on the one it left) or out of (on the new one). */
+  splitIntoId?: string;
+  splitIntoNumber?: number;
+  splitFromId?: string;
+  splitFromNumber?: number;
   reason?: string;
 };
 
