@@ -6,39 +6,25 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMAIL_TEMPLATE_KINDS } from '../../src/domain/vocabulary.js';
-import { as, buildTestApp, errorOf, tokenFor } from '../support/api.js';
+import { as, errorOf, tokenFor } from '../support/api.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
-import {
-  bare,
-  customerEmail,
-  eventually,
-  type IngestHarness,
-  startIngestHarness,
-  ticketsOf,
-} from '../support/ingest-harness.js';
+import { type InboundApi, startInboundApi } from '../support/inbound-api.js';
+import { bare, customerEmail, eventually, type IngestHarness, ticketsOf } from '../support/ingest-harness.js';
 import type { CapturedMail } from '../support/smtp-sink.js';
 
-const SECRET = 'inbound-secret-templates-0123456789';
 const MAIL_WAIT = 60_000;
+let api: InboundApi;
 let h: IngestHarness;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  h = await startIngestHarness();
-  app = await buildTestApp(h, { inbound: { secret: SECRET, pipeline: h.pipeline, maxBytes: 1024 * 1024 } });
+  api = await startInboundApi();
+  ({ h, app } = api);
 }, 120_000);
-afterAll(async () => {
-  await app?.close();
-  await h?.close();
-});
+afterAll(() => api?.close());
 
-const inbound = (raw: string) =>
-  app.inject({
-    method: 'POST',
-    url: '/inbound',
-    payload: raw,
-    headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${SECRET}` },
-  });
+const inbound = (raw: string) => api.inbound(raw);
+
 const fromOf = (mail: CapturedMail) => (mail.parsed.from as AddressObject | undefined)?.value[0];
 const mailTo = (address: string, subject: RegExp) =>
   h.tickets.sink.waitFor((m) => m.envelope.to.includes(address) && subject.test(m.subject ?? ''), MAIL_WAIT);

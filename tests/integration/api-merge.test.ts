@@ -3,37 +3,28 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, buildTestApp, tokenFor } from '../support/api.js';
+import { as, tokenFor } from '../support/api.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
+import { type InboundApi, startInboundApi } from '../support/inbound-api.js';
 import {
   customerEmail,
   eventually,
   type IngestHarness,
   messagesOf,
-  startIngestHarness,
   ticketsOf,
 } from '../support/ingest-harness.js';
 
-const SECRET = 'inbound-secret-merge-0123456789';
+let api: InboundApi;
 let h: IngestHarness;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  h = await startIngestHarness();
-  app = await buildTestApp(h, { inbound: { secret: SECRET, pipeline: h.pipeline, maxBytes: 1024 * 1024 } });
+  api = await startInboundApi();
+  ({ h, app } = api);
 }, 120_000);
-afterAll(async () => {
-  await app?.close();
-  await h?.close();
-});
+afterAll(() => api?.close());
 
-const inbound = (raw: string) =>
-  app.inject({
-    method: 'POST',
-    url: '/inbound',
-    payload: raw,
-    headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${SECRET}` },
-  });
+const inbound = (raw: string) => api.inbound(raw);
 
 /** Two tickets of one customer (the second email is not a reply: a duplicate of the same problem). */
 async function twoTickets(f: OrganizationFixture, word: string) {

@@ -4,37 +4,29 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slaPolicies } from '../../src/db/schema/index.js';
-import { as, buildTestApp, tokenFor } from '../support/api.js';
+import { as, tokenFor } from '../support/api.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
+import { type InboundApi, startInboundApi } from '../support/inbound-api.js';
 import {
   customerEmail,
   eventually,
   type IngestHarness,
   messagesOf,
-  startIngestHarness,
   ticketsOf,
 } from '../support/ingest-harness.js';
 
-const SECRET = 'inbound-secret-split-0123456789';
+let api: InboundApi;
 let h: IngestHarness;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  h = await startIngestHarness();
-  app = await buildTestApp(h, { inbound: { secret: SECRET, pipeline: h.pipeline, maxBytes: 1024 * 1024 } });
+  api = await startInboundApi();
+  ({ h, app } = api);
 }, 120_000);
-afterAll(async () => {
-  await app?.close();
-  await h?.close();
-});
+afterAll(() => api?.close());
 
 const inbound = async (raw: string) => {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/inbound',
-    payload: raw,
-    headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${SECRET}` },
-  });
+  const response = await api.inbound(raw);
   expect(response.statusCode, response.body).toBeLessThan(300);
   return response.json();
 };
