@@ -54,6 +54,13 @@ const Settings = {
     description:
       'Staff must sign in with a second factor: without one they are refused (403 two_factor_required)',
   }),
+  emailOnNewTicket: Type.Boolean({
+    description:
+      'Staff who chose `default` for new tickets are emailed about them (GET /account/notifications)',
+  }),
+  emailOnTicketUpdate: Type.Boolean({
+    description: 'Staff who chose `default` are emailed about customer replies, assignments and mentions',
+  }),
   slackWebhookUrl: Nullable(
     Type.String({
       minLength: 1,
@@ -75,6 +82,8 @@ const OrganizationView = Type.Object({
     satisfactionSurvey: Nullable(Type.Object({ delayMinutes: Type.Integer() })),
     escalationEmails: Type.Array(Type.String()),
     requireTwoFactor: Type.Boolean(),
+    emailOnNewTicket: Type.Boolean(),
+    emailOnTicketUpdate: Type.Boolean(),
     slackWebhookUrl: Nullable(Type.String()),
   }),
   createdAt: Timestamp,
@@ -105,6 +114,8 @@ function organizationView(org: Organization) {
       satisfactionSurvey: s.satisfactionSurvey ?? null,
       escalationEmails: s.notifications?.escalationEmails ?? [],
       requireTwoFactor: s.requireTwoFactor ?? false,
+      emailOnNewTicket: s.notifications?.emailOnNewTicket ?? false,
+      emailOnTicketUpdate: s.notifications?.emailOnTicketUpdate ?? false,
       slackWebhookUrl: s.notifications?.slackWebhookUrl ?? null,
     },
     createdAt: org.createdAt,
@@ -165,7 +176,8 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
     },
     async (request) => {
       const { organizationId, userId } = request.principal;
-      const { name, escalationEmails, slackWebhookUrl, ...changes } = request.body;
+      const { name, escalationEmails, slackWebhookUrl, emailOnNewTicket, emailOnTicketUpdate, ...changes } =
+        request.body;
       if (slackWebhookUrl) await refuseHiddenUrl(outboundHosts, slackWebhookUrl, 'body.slackWebhookUrl');
       const businessHours =
         changes.businessHours === undefined || changes.businessHours === null
@@ -192,6 +204,10 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
             ...settings.notifications,
             escalationEmails: escalationEmails.map((e) => e.toLowerCase()),
           };
+        if (emailOnNewTicket !== undefined)
+          settings.notifications = { ...settings.notifications, emailOnNewTicket };
+        if (emailOnTicketUpdate !== undefined)
+          settings.notifications = { ...settings.notifications, emailOnTicketUpdate };
         if (slackWebhookUrl !== undefined) {
           const { slackWebhookUrl: _old, ...notifications } = settings.notifications ?? {};
           settings.notifications =
