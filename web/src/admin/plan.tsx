@@ -59,7 +59,7 @@ export function PlanAndUsage() {
             . Plans are changed by the operator of this installation.
           </p>
           <Table
-            caption={`This month (${sub.period.start} to ${sub.period.end}, UTC)`}
+            caption={`This month (UTC) since ${sub.period.start}; the counts restart on ${sub.period.end}`}
             columns={['What', 'Used', 'Allowed', 'Share']}
           >
             <Usage what="Agents, admins and owners" used={sub.usage.agents} limit={sub.plan.limits.agents} />
