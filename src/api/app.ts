@@ -37,6 +37,7 @@ import { organizationRoutes } from './routes/organization.js';
 import { participantRoutes } from './routes/participants.js';
 import { savedFilterRoutes } from './routes/saved-filters.js';
 import { slaPolicyRoutes } from './routes/sla-policies.js';
+import { slaPreviewRoutes } from './routes/sla-preview.js';
 import { statsRoutes } from './routes/stats.js';
 import { subscriptionRoutes } from './routes/subscription.js';
 import { surveyRoutes } from './routes/surveys.js';
@@ -187,6 +188,7 @@ export async function buildApp(options: ApiOptions) {
       notificationRoutes,
       attachmentRoutes,
       slaPolicyRoutes,
+      slaPreviewRoutes,
       memberRoutes,
       tokenRoutes,
       auditLogRoutes,

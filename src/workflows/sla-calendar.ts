@@ -491,3 +491,29 @@ export function clockRemaining(clock: SlaClock, at: Instant, hours: BusinessHour
     clock.runningSince === null ? 0 : Math.max(0, businessMinutesBetween(clock.runningSince, at, hours));
   return clock.budgetMinutes - clock.consumedMinutes - running;
 }
+
+/**
+ * The open stretches overlapping `[from, to)`, clipped to it, in order, at most `limit` of them (a
+ * preview's calendar). `hours === null` is one stretch: always open.
+ */
+export function openIntervals(
+  from: Instant,
+  to: Instant,
+  hours: BusinessHours | null,
+  limit = 100,
+): [start: number, end: number][] {
+  const a = toMs(from, 'from');
+  const b = toMs(to, 'to');
+  if (b <= a) return [];
+  if (hours === null) return [[a, b]];
+  const c = compile(hours);
+  const out: [number, number][] = [];
+  for (let day = localDay(c, a) - 1; day * DAY - PAD < b && out.length < limit; day++) {
+    for (const [s, e] of dayIntervals(c, day)) {
+      const lo = Math.max(s, a);
+      const hi = Math.min(e, b);
+      if (hi > lo && out.length < limit) out.push([lo, hi]);
+    }
+  }
+  return out;
+}

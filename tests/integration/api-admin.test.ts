@@ -94,6 +94,71 @@ describe('/sla-policies', () => {
     const empty = await api.patch(`/sla-policies/${id}`, {});
     expect(empty.statusCode).toBe(400);
   });
+
+  it('previews when a ticket opened at an instant would be due, on the organisation’s calendar', async () => {
+    const f = await createApiFixture(h.db);
+    const admin = as(h.app, f.tokens.admin);
+    const nineToFive = [{ start: '09:00', end: '17:00' }];
+    const hours = await admin.patch('/organization', {
+      businessHours: {
+        timeZone: 'Europe/Berlin',
+        weekly: { mon: nineToFive, tue: nineToFive, wed: nineToFive, thu: nineToFive, fri: nineToFive },
+        holidays: ['2026-01-12'],
+      },
+    });
+    expect(hours.statusCode, hours.body).toBe(200);
+    const inHours = (
+      await admin.post(
+        '/sla-policies',
+        policy({
+          firstResponseTime: 120,
+          nextResponseTime: 90,
+          resolutionTime: 480,
+          businessHoursOnly: true,
+        }),
+      )
+    ).json();
+    // Friday 2026-01-09 16:00 in Berlin: an hour on Friday, the weekend, Monday a holiday, then Tuesday.
+    const preview = await admin.get(`/sla-policies/${inHours.id}/preview?at=2026-01-09T15:00:00Z`);
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json()).toEqual({
+      policyId: inHours.id,
+      priority: 'urgent',
+      at: '2026-01-09T15:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+      clockStarts: '2026-01-09T15:00:00.000Z',
+      firstResponseDue: '2026-01-13T09:00:00.000Z',
+      nextResponseDue: '2026-01-13T08:30:00.000Z',
+      resolutionDue: '2026-01-13T15:00:00.000Z',
+      openings: [
+        { start: '2026-01-09T15:00:00.000Z', end: '2026-01-09T16:00:00.000Z' },
+        { start: '2026-01-13T08:00:00.000Z', end: '2026-01-13T15:00:00.000Z' },
+      ],
+    });
+
+    // A 24/7 policy ignores the opening hours; without `at` the preview starts now.
+    const allDay = (
+      await admin.post('/sla-policies', policy({ priority: 'low', nextResponseTime: null, isDefault: false }))
+    ).json();
+    const before = Date.now();
+    const now = (await admin.get(`/sla-policies/${allDay.id}/preview`)).json();
+    const at = Date.parse(now.at);
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(now).toMatchObject({ timeZone: null, nextResponseDue: null, clockStarts: now.at });
+    expect(Date.parse(now.resolutionDue) - at).toBe(240 * 60_000);
+
+    // Bad input, another organisation's policy, an agent.
+    const bad = await admin.get(`/sla-policies/${inHours.id}/preview?at=next-friday`);
+    expect(bad.statusCode).toBe(400);
+    expect(errorOf(bad).details).toEqual([expect.objectContaining({ field: 'querystring.at' })]);
+    expect((await admin.get(`/sla-policies/${inHours.id}/preview?when=now`)).statusCode).toBe(400);
+    expect((await admin.get('/sla-policies/not-a-uuid/preview')).statusCode).toBe(400);
+    const other = await createApiFixture(h.db, 'Other');
+    const foreign = await as(h.app, other.tokens.admin).get(`/sla-policies/${inHours.id}/preview`);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain('Europe/Berlin');
+    expect((await as(h.app, f.tokens.agent).get(`/sla-policies/${inHours.id}/preview`)).statusCode).toBe(403);
+  });
 });
 
 describe('/mailboxes', () => {

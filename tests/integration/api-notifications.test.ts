@@ -78,6 +78,30 @@ async function customerWrites(ticketId: string, customerId: string, content: str
 const sortEmails = (...people: { email: string }[]) => people.map((p) => p.email.toLowerCase()).sort();
 
 describe('agent notifications', () => {
+  it('follows the defaults admins set with PATCH /organization; agents may not set them', async () => {
+    const f = await createApiFixture(h.db);
+    const admin = as(h.app, f.tokens.admin);
+    const initially = (await admin.get('/organization')).json().settings;
+    expect(initially).toMatchObject({ emailOnNewTicket: false, emailOnTicketUpdate: false });
+    const changed = await admin.patch('/organization', { emailOnNewTicket: true });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json().settings).toMatchObject({ emailOnNewTicket: true, emailOnTicketUpdate: false });
+    const mine = (await as(h.app, f.tokens.agent).get('/account/notifications')).json();
+    expect(mine.enabled).toMatchObject({ newTicket: true, customerReply: false });
+    // The other switches of settings.notifications are kept.
+    await admin.patch('/organization', { escalationEmails: ['boss@example.test'] });
+    const both = (await admin.patch('/organization', { emailOnTicketUpdate: true })).json().settings;
+    expect(both).toMatchObject({
+      emailOnNewTicket: true,
+      emailOnTicketUpdate: true,
+      escalationEmails: ['boss@example.test'],
+    });
+    const refused = await as(h.app, f.tokens.agent).patch('/organization', { emailOnNewTicket: false });
+    expect(refused.statusCode).toBe(403);
+    const bad = await admin.patch('/organization', { emailOnNewTicket: 'yes please' });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('tells the opted-in staff of a new unassigned ticket once, never its opener, customer or another organisation', async () => {
     const f = await notifyingOrg({ emailOnNewTicket: true });
     const other = await notifyingOrg({ emailOnNewTicket: true, emailOnTicketUpdate: true }, 'Other');

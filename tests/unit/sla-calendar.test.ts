@@ -17,6 +17,7 @@ import {
   isOpen,
   nextOpening,
   type OpenInterval,
+  openIntervals,
   parseBusinessHours,
   pauseClock,
   resumeClock,
@@ -693,6 +694,43 @@ describe('properties', () => {
           }
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('openIntervals (the preview calendar)', () => {
+  it('lists the open stretches of a window, clipped, skipping the weekend and holidays', () => {
+    const hours: BusinessHours = { ...berlin, holidays: ['2026-01-12'] };
+    // Fri 2026-01-09 16:00 CET .. Tue 13 12:00 CET: Fri 16-17, (weekend, Mon holiday), Tue 09-12.
+    expect(openIntervals(utc('2026-01-09T15:00:00Z'), utc('2026-01-13T11:00:00Z'), hours)).toEqual([
+      [utc('2026-01-09T15:00:00Z'), utc('2026-01-09T16:00:00Z')],
+      [utc('2026-01-13T08:00:00Z'), utc('2026-01-13T11:00:00Z')],
+    ]);
+  });
+
+  it('follows the offset across a DST change and stops at the limit', () => {
+    // Fri 2026-03-27 and Mon 30 (CEST from Sunday): 09:00 local is 08:00Z, then 07:00Z.
+    const spans = openIntervals(utc('2026-03-27T00:00:00Z'), utc('2026-04-30T00:00:00Z'), berlin, 2);
+    expect(spans).toEqual([
+      [utc('2026-03-27T08:00:00Z'), utc('2026-03-27T16:00:00Z')],
+      [utc('2026-03-30T07:00:00Z'), utc('2026-03-30T15:00:00Z')],
+    ]);
+  });
+
+  it('is one stretch without business hours, and nothing for an empty window', () => {
+    expect(openIntervals(1_000, 5_000, null)).toEqual([[1_000, 5_000]]);
+    expect(openIntervals(5_000, 5_000, berlin)).toEqual([]);
+  });
+
+  it('adds up to businessMinutesBetween, in order and never overlapping', () => {
+    fc.assert(
+      fc.property(hoursArb, instantArb, fc.integer({ min: 0, max: 20 * 86_400_000 }), (hours, s, span) => {
+        const spans = openIntervals(s, s + span, hours, 1_000);
+        const total = spans.reduce((sum, [a, b]) => sum + (b - a), 0) / 60_000;
+        expect(total).toBeCloseTo(businessMinutesBetween(s, s + span, hours), 6);
+        for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+      }),
       { numRuns: 200 },
     );
   });

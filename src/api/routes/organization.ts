@@ -57,6 +57,13 @@ const Settings = {
     description:
       'Staff must sign in with a second factor: without one they are refused (403 two_factor_required)',
   }),
+  emailOnNewTicket: Type.Boolean({
+    description:
+      'Staff who chose `default` for new tickets are emailed about them (GET /account/notifications)',
+  }),
+  emailOnTicketUpdate: Type.Boolean({
+    description: 'Staff who chose `default` are emailed about customer replies, assignments and mentions',
+  }),
   slackWebhookUrl: Nullable(
     Type.String({
       minLength: 1,
@@ -79,6 +86,8 @@ const OrganizationView = Type.Object({
     escalationEmails: Type.Array(Type.String()),
     resolutionNotice: Type.Boolean(),
     requireTwoFactor: Type.Boolean(),
+    emailOnNewTicket: Type.Boolean(),
+    emailOnTicketUpdate: Type.Boolean(),
     slackWebhookUrl: Nullable(Type.String()),
   }),
   createdAt: Timestamp,
@@ -110,6 +119,8 @@ function organizationView(org: Organization) {
       escalationEmails: s.notifications?.escalationEmails ?? [],
       resolutionNotice: s.resolutionNotice ?? false,
       requireTwoFactor: s.requireTwoFactor ?? false,
+      emailOnNewTicket: s.notifications?.emailOnNewTicket ?? false,
+      emailOnTicketUpdate: s.notifications?.emailOnTicketUpdate ?? false,
       slackWebhookUrl: s.notifications?.slackWebhookUrl ?? null,
     },
     createdAt: org.createdAt,
@@ -170,7 +181,8 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
     },
     async (request) => {
       const { organizationId, userId } = request.principal;
-      const { name, escalationEmails, slackWebhookUrl, ...changes } = request.body;
+      const { name, escalationEmails, slackWebhookUrl, emailOnNewTicket, emailOnTicketUpdate, ...changes } =
+        request.body;
       if (slackWebhookUrl) await refuseHiddenUrl(outboundHosts, slackWebhookUrl, 'body.slackWebhookUrl');
       const businessHours =
         changes.businessHours === undefined || changes.businessHours === null
@@ -198,6 +210,10 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
             ...settings.notifications,
             escalationEmails: escalationEmails.map((e) => e.toLowerCase()),
           };
+        if (emailOnNewTicket !== undefined)
+          settings.notifications = { ...settings.notifications, emailOnNewTicket };
+        if (emailOnTicketUpdate !== undefined)
+          settings.notifications = { ...settings.notifications, emailOnTicketUpdate };
         if (slackWebhookUrl !== undefined) {
           const { slackWebhookUrl: _old, ...notifications } = settings.notifications ?? {};
           settings.notifications =

@@ -2,7 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import { DEFAULT_SLA_TIMES, type TicketPriority } from '../../workflows/sla-defaults.js';
 import type { SlaPolicyContext } from '../../workflows/ticket-state.js';
 import type { Queryable } from '../client.js';
-import { organizations, slaPolicies } from '../schema/index.js';
+import { type OrganizationSettings, organizations, type SlaPolicy, slaPolicies } from '../schema/index.js';
+import { rowOfOrganization } from './scope.js';
 
 const DEFAULT_AUTO_CLOSE_DAYS = 7;
 
@@ -27,7 +28,15 @@ export async function loadSlaPolicy(
       ),
     )
     .limit(1);
-  const settings = org?.settings ?? {};
+  return policyContext(policy, org?.settings ?? {}, priority);
+}
+
+/** What the workflow's clocks need from a policy (or the built-in times) and the organisation's settings. */
+function policyContext(
+  policy: SlaPolicy | undefined,
+  settings: OrganizationSettings,
+  priority: TicketPriority,
+): SlaPolicyContext {
   const defaults = DEFAULT_SLA_TIMES[priority];
   // The seed's default is business-hours-only, but without opening hours the clock runs 24/7.
   const businessHoursOnly = policy?.businessHoursOnly ?? true;
@@ -39,4 +48,16 @@ export async function loadSlaPolicy(
     autoCloseAfterDays: settings.autoCloseAfterDays ?? DEFAULT_AUTO_CLOSE_DAYS,
     warningRatio: settings.slaWarningRatio ?? null,
   };
+}
+
+/** One of the organisation's policies as the workflow would apply it (the preview's input); undefined if not theirs. */
+export async function findSlaPolicyContext(db: Queryable, organizationId: string, id: string) {
+  const [found] = await db
+    .select({ policy: slaPolicies, settings: organizations.settings })
+    .from(slaPolicies)
+    .innerJoin(organizations, eq(organizations.id, slaPolicies.organizationId))
+    .where(rowOfOrganization(slaPolicies, organizationId, id));
+  if (!found) return undefined;
+  const { policy, settings } = found;
+  return { policy, context: policyContext(policy, settings ?? {}, policy.priority) };
 }
