@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { Link } from '../router';
 import { CannedResponses } from './canned';
 import { Categories } from './categories';
+import { EmailTemplates } from './email-templates';
 import { Invitations } from './invitations';
 import { Mailboxes } from './mailboxes';
 import { Members } from './members';
@@ -24,6 +25,7 @@ const SECTIONS: [key: string, title: string, page: (meId: string) => ComponentCh
   ['categories', 'Categories', () => <Categories />],
   ['mailboxes', 'Mailboxes', () => <Mailboxes />],
   ['canned', 'Canned responses', () => <CannedResponses />],
+  ['templates', 'Email templates', () => <EmailTemplates />],
   ['tags', 'Tags', () => <Tags />],
   ['tokens', 'API tokens', () => <Tokens />],
   ['plan', 'Plan and usage', () => <PlanAndUsage />],

@@ -10,6 +10,7 @@ interface Settings {
   satisfactionSurvey: { delayMinutes: number } | null;
   escalationEmails: string[];
   requireTwoFactor: boolean;
+  resolutionNotice: boolean;
   emailOnNewTicket: boolean;
   emailOnTicketUpdate: boolean;
   slackWebhookUrl: string | null;
@@ -36,6 +37,7 @@ function bodyOf(values: Record<string, string>): Body {
       .split(/[\s,;]+/)
       .filter(Boolean),
     requireTwoFactor: values.requireTwoFactor === 'on',
+    resolutionNotice: values.resolutionNotice === 'on',
     emailOnNewTicket: values.emailOnNewTicket === 'on',
     emailOnTicketUpdate: values.emailOnTicketUpdate === 'on',
     slackWebhookUrl: values.slackWebhookUrl || null,
@@ -130,6 +132,10 @@ export function OrganizationSettings() {
               max={43_200}
               defaultValue={s.satisfactionSurvey?.delayMinutes ?? 60}
             />
+            <label>
+              <input type="checkbox" name="resolutionNotice" defaultChecked={s.resolutionNotice} /> Email the
+              customer when their ticket is resolved (“reply to reopen”)
+            </label>
           </fieldset>
           <fieldset>
             <legend>Security</legend>
