@@ -248,8 +248,9 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
   const suggestions = text.startsWith('/') ? canned.filter((c) => c.shortcut?.startsWith(text.trim())) : [];
 
   const fileProblem = filesProblem(files);
+  const cannotSend = sending || !text.trim() || fileProblem !== null;
   const send = async (resolve: boolean) => {
-    if (!text.trim() || sending || fileProblem) return;
+    if (cannotSend) return;
     setSending(true);
     setError('');
     const internal = mode === 'note';
@@ -262,8 +263,11 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
       const sent = await api<Message>('POST', `/tickets/${id}/messages`, body, {
         'idempotency-key': crypto.randomUUID(),
       });
-      // The sent message shows at once; the reload brings the activities and clocks it moved.
-      setTicket((t) => (t ? { ...t, messages: [...t.messages, sent] } : t));
+      // The sent message shows at once; the reload brings the activities and clocks it moved. A live
+      // update may have loaded it already: it is shown once.
+      setTicket((t) =>
+        t && !t.messages.some((m) => m.id === sent.id) ? { ...t, messages: [...t.messages, sent] } : t,
+      );
       setText('');
       setFiles([]);
       if (resolve) await api('PATCH', `/tickets/${id}`, { status: 'resolved' });
@@ -437,18 +441,10 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
             )}
           </div>
           <div class="composer-actions">
-            <button
-              type="button"
-              disabled={sending || !text.trim() || !!fileProblem}
-              onClick={() => send(false)}
-            >
+            <button type="button" disabled={cannotSend} onClick={() => send(false)}>
               {mode === 'reply' ? 'Send reply' : 'Add note'}
             </button>
-            <button
-              type="button"
-              disabled={sending || !text.trim() || !!fileProblem}
-              onClick={() => send(true)}
-            >
+            <button type="button" disabled={cannotSend} onClick={() => send(true)}>
               Send and resolve
             </button>
           </div>
