@@ -172,6 +172,9 @@ describe('GET /tickets', () => {
     expect(await list(`assigneeId=${f.agent.id}`)).toEqual([n2]);
     expect(await list('unassigned=true')).toEqual([n1, n3]);
     expect(await list(`customerId=${f.owner.id}`)).toEqual([n3]);
+    // Another organisation's ticket of the same number is not theirs.
+    expect(await list(`number=${n1}`)).toEqual([n1]);
+    expect(await list('number=99999')).toEqual([]);
     expect(await list('tag=vip')).toEqual([n1]);
     expect(await list(`search=${encodeURIComponent('100%')}`)).toEqual([n2]);
     expect(await list('dateFrom=2026-01-02T00:00:00Z&dateTo=2026-01-02T23:59:59Z')).toEqual([n2]);
@@ -230,6 +233,7 @@ describe('GET /tickets', () => {
     const cases: [string, string, string][] = [
       ['limit=101', 'querystring.limit', 'must be <= 100'],
       ['page=0', 'querystring.page', 'must be >= 1'],
+      ['number=%2312', 'querystring.number', 'must be integer'],
       ['status=lost', 'querystring.status.0', 'must be one of open, pending, resolved, closed'],
       ['assigneeId=bob', 'querystring.assigneeId', 'must match format "uuid"'],
       ['dateFrom=yesterday', 'querystring.dateFrom', 'must match format "date-time"'],

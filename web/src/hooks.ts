@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { onPresence, type Viewer } from './live';
 
 /** The current time, updated every second: SLA countdowns tick without reload. */
@@ -23,7 +23,9 @@ const typingInto = (target: EventTarget | null) =>
 
 /** Single-key shortcuts, ignored while the agent types in a field. */
 export function useKeys(keys: Record<string, (event: KeyboardEvent) => void>, deps: unknown[]) {
-  useEffect(() => {
+  // A layout effect swaps the listener in the same commit as the DOM: a key pressed as soon as the new
+  // selection shows acts on it, not on the one before (a passive effect runs a frame later).
+  useLayoutEffect(() => {
     const handle = (event: KeyboardEvent) => {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (typingInto(event.target)) {

@@ -5,6 +5,7 @@ import { api, currentRole, errorText, type SessionView, useCsrfToken } from './a
 import { useKeys } from './hooks';
 import { Inbox } from './inbox';
 import { connectLive, disconnectLive } from './live';
+import { NotificationsPage } from './notifications';
 import { ReportsPage } from './reports';
 import { Link, navigate, useLocation } from './router';
 import { SearchPage } from './search';
@@ -100,6 +101,7 @@ function Header({
         </label>
       )}
       <Link href="/reports">Reports</Link>
+      <Link href="/settings/notifications">Notifications</Link>
       {isAdminRole(role) && <Link href="/admin">Admin</Link>}
       <span class="who">{session.user.name}</span>
       <button type="button" onClick={signOut}>
@@ -150,6 +152,12 @@ function App() {
   else if (here.pathname === '/search') page = <SearchPage q={here.searchParams.get('q') ?? ''} />;
   else if (here.pathname === '/reports')
     page = <ReportsPage days={Number(here.searchParams.get('days') ?? 30)} />;
+  else if (here.pathname === '/settings/notifications')
+    page = (
+      <NotificationsPage
+        organization={session.organizations.find((o) => o.id === session.organizationId)?.name ?? ''}
+      />
+    );
   else if (here.pathname === '/admin')
     page = (
       <AdminPage role={currentRole(session)} meId={me.id} section={here.searchParams.get('section') ?? ''} />

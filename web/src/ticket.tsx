@@ -12,9 +12,11 @@ import {
   type TicketDetail,
   type TicketPage,
 } from './api';
+import { filesProblem, sizeText, toUpload } from './files';
 import { useKeys, usePresence } from './hooks';
 import { onTicketChange } from './live';
-import { navigate } from './router';
+import { MergeControl } from './merge';
+import { Link, navigate } from './router';
 
 const STATUSES = ['open', 'pending', 'resolved', 'closed'];
 const PRIORITIES = ['low', 'medium', 'high', 'urgent'];
@@ -65,6 +67,24 @@ function activityText(a: Activity): string {
   }
 }
 
+/** A merge's activity links the other ticket: where the conversation went, or where it came from. */
+function ActivityItem({ activity }: { activity: Activity }) {
+  const m = activity.metadata as { mergedIntoId?: string; mergedFromId?: string };
+  const other = activity.action === 'merged' ? (m.mergedIntoId ?? m.mergedFromId) : undefined;
+  return (
+    <li class={`activity activity-${activity.action}`}>
+      {activityText(activity)}
+      {other && (
+        <>
+          {' '}
+          (<Link href={`/t/${other}`}>open it</Link>)
+        </>
+      )}{' '}
+      · <time dateTime={activity.createdAt}>{when(activity.createdAt)}</time>
+    </li>
+  );
+}
+
 function MessageItem({ message, customerId }: { message: Message; customerId: string }) {
   // Someone on the customer's side who is not the ticket's customer: a follower (CC'd, or added).
   const kind =
@@ -98,7 +118,7 @@ function MessageItem({ message, customerId }: { message: Message; customerId: st
               <a href={a.url} download={a.filename}>
                 {a.filename}
               </a>{' '}
-              ({Math.ceil(a.size / 1024)} kB)
+              ({sizeText(a.size)})
             </li>
           ))}
         </ul>
@@ -129,6 +149,7 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
   const [notice, setNotice] = useState('');
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [text, setText] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
   const [sending, setSending] = useState(false);
   const [canned, setCanned] = useState<CannedResponse[]>([]);
   const [categories, setCategories] = useState<Named[]>([]);
@@ -226,20 +247,29 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
     : undefined;
   const suggestions = text.startsWith('/') ? canned.filter((c) => c.shortcut?.startsWith(text.trim())) : [];
 
+  const fileProblem = filesProblem(files);
+  const cannotSend = sending || !text.trim() || fileProblem !== null;
   const send = async (resolve: boolean) => {
-    if (!text.trim() || sending) return;
+    if (cannotSend) return;
     setSending(true);
     setError('');
     const internal = mode === 'note';
-    const body = shortcutMatch ? { shortcut: shortcutMatch.shortcut, internal } : { content: text, internal };
     try {
+      const attachments = files.length ? { attachments: await Promise.all(files.map(toUpload)) } : {};
+      const body = shortcutMatch
+        ? { shortcut: shortcutMatch.shortcut, internal, ...attachments }
+        : { content: text, internal, ...attachments };
       // One key per send: a request the network retried adds nothing twice.
       const sent = await api<Message>('POST', `/tickets/${id}/messages`, body, {
         'idempotency-key': crypto.randomUUID(),
       });
-      // The sent message shows at once; the reload brings the activities and clocks it moved.
-      setTicket((t) => (t ? { ...t, messages: [...t.messages, sent] } : t));
+      // The sent message shows at once; the reload brings the activities and clocks it moved. A live
+      // update may have loaded it already: it is shown once.
+      setTicket((t) =>
+        t && !t.messages.some((m) => m.id === sent.id) ? { ...t, messages: [...t.messages, sent] } : t,
+      );
       setText('');
+      setFiles([]);
       if (resolve) await api('PATCH', `/tickets/${id}`, { status: 'resolved' });
       setNotice(resolve ? 'Sent and resolved' : internal ? 'Note added' : 'Reply sent');
       await load();
@@ -296,11 +326,7 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
       .map((a) => ({
         at: a.createdAt,
         key: a.id,
-        item: (
-          <li key={a.id} class={`activity activity-${a.action}`}>
-            {activityText(a)} · <time dateTime={a.createdAt}>{when(a.createdAt)}</time>
-          </li>
-        ),
+        item: <ActivityItem key={a.id} activity={a} />,
       })),
   ].sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
 
@@ -377,11 +403,48 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
               ))}
             </ul>
           )}
+          <div class="composer-files">
+            <label>
+              Attach files{' '}
+              <input
+                type="file"
+                multiple
+                onChange={(e) => {
+                  const input = e.target as HTMLInputElement;
+                  const chosen = [...(input.files ?? [])];
+                  setFiles((before) => [...before, ...chosen]);
+                  // The same file may be chosen again after removing it.
+                  input.value = '';
+                }}
+              />
+            </label>
+            {files.length > 0 && (
+              <ul class="pending-files" aria-label="Files to send">
+                {files.map((file, index) => (
+                  <li key={`${index}:${file.name}`}>
+                    {file.name} ({sizeText(file.size)}){' '}
+                    <button
+                      type="button"
+                      aria-label={`Remove ${file.name}`}
+                      onClick={() => setFiles((before) => before.filter((_, i) => i !== index))}
+                    >
+                      Remove
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {fileProblem && (
+              <p role="alert" class="error">
+                {fileProblem}
+              </p>
+            )}
+          </div>
           <div class="composer-actions">
-            <button type="button" disabled={sending || !text.trim()} onClick={() => send(false)}>
+            <button type="button" disabled={cannotSend} onClick={() => send(false)}>
               {mode === 'reply' ? 'Send reply' : 'Add note'}
             </button>
-            <button type="button" disabled={sending || !text.trim()} onClick={() => send(true)}>
+            <button type="button" disabled={cannotSend} onClick={() => send(true)}>
               Send and resolve
             </button>
           </div>
@@ -465,6 +528,16 @@ export function TicketView({ id, me }: { id: string; me: { id: string; name: str
             <button type="submit">Save tags</button>
           </form>
         </section>
+        {ticket.status !== 'closed' && (
+          <MergeControl
+            ticket={ticket}
+            onMerged={async (result) => {
+              setError('');
+              setNotice(`Merged into #${result.mergedInto.ticketNumber}`);
+              await load();
+            }}
+          />
+        )}
         <section aria-labelledby="sla-title">
           <h2 id="sla-title">SLA</h2>
           {ticket.sla ? (

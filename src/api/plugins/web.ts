@@ -31,8 +31,16 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /** A browser navigating (an address typed, a link followed), as opposed to an API client. */
-/** The single page's routes (web/src/main.tsx): the inbox, a ticket, search, the survey page, admin pages, reports. */
-export const APP_PATHS = ['/inbox', '/t/:id', '/search', '/survey', '/admin', '/reports'];
+/** The single page's routes (web/src/main.tsx): the inbox, a ticket, search, the survey page, admin pages, reports, the person's notification settings. */
+export const APP_PATHS = [
+  '/inbox',
+  '/t/:id',
+  '/search',
+  '/survey',
+  '/admin',
+  '/reports',
+  '/settings/notifications',
+];
 
 export const wantsPage = (request: FastifyRequest) =>
   request.headers['sec-fetch-mode'] === 'navigate' || /\btext\/html\b/.test(request.headers.accept ?? '');

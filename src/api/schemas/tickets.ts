@@ -57,6 +57,10 @@ function ticketListFields(defaults: boolean) {
 export const TicketListQuery = Type.Object(
   {
     ...ticketListFields(true),
+    // Not a saved filter's field: it names one ticket (the merge picker's "#12").
+    number: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The ticket of this number (#N)' }),
+    ),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
     cursor: Type.Optional(
       Type.String({

@@ -77,6 +77,8 @@ export interface ListTicketsParams {
   assigneeId?: string;
   unassigned?: boolean;
   customerId?: string;
+  /** The ticket numbered so (#N), at most one. */
+  number?: number;
   /** Tickets whose conversation came in through this mailbox. */
   mailboxId?: string;
   tag?: string;
@@ -195,6 +197,7 @@ function listConditions(p: ListTicketsParams, params: Params): string {
   if (p.assigneeId) conditions.push(`t.assignee_id = ${params.add(p.assigneeId)}`);
   if (p.unassigned) conditions.push('t.assignee_id is null');
   if (p.customerId) conditions.push(`t.customer_id = ${params.add(p.customerId)}`);
+  if (p.number) conditions.push(`t.ticket_number = ${params.add(p.number)}`);
   if (p.mailboxId) conditions.push(`t.mailbox_id = ${params.add(p.mailboxId)}`);
   if (p.tag) conditions.push(`t.tags @> array[${params.add(p.tag)}]::text[]`);
   if (p.categoryId) {
