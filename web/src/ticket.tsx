@@ -60,6 +60,10 @@ function activityText(a: Activity): string {
       return m.mergedIntoNumber
         ? `${who} merged this ticket into #${m.mergedIntoNumber}`
         : `${who} merged #${m.mergedFromNumber} into this ticket`;
+    case 'split':
+      return m.splitIntoNumber
+        ? `${who} split a message out into #${m.splitIntoNumber}`
+        : `${who} split this ticket out of #${m.splitFromNumber}`;
     case 'participant_removed':
       return `${who} removed ${m.participantEmail} from the followers`;
     default:
@@ -67,10 +71,10 @@ function activityText(a: Activity): string {
   }
 }
 
-/** A merge's activity links the other ticket: where the conversation went, or where it came from. */
+/** A merge's or split's activity links the other ticket: where the conversation went, or came from. */
 function ActivityItem({ activity }: { activity: Activity }) {
-  const m = activity.metadata as { mergedIntoId?: string; mergedFromId?: string };
-  const other = activity.action === 'merged' ? (m.mergedIntoId ?? m.mergedFromId) : undefined;
+  const m = activity.metadata as Record<string, string | undefined>;
+  const other = m.mergedIntoId ?? m.mergedFromId ?? m.splitIntoId ?? m.splitFromId;
   return (
     <li class={`activity activity-${activity.action}`}>
       {activityText(activity)}
