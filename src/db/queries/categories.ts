@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.js';
 import { categories } from '../schema/index.js';
-import { deleteRowOfOrganization, findRowOfOrganization, rowOfOrganization } from './scope.js';
+import { deleteRowOfOrganization, findRowOfOrganization, updateRowOfOrganization } from './scope.js';
 
 type CategoryChanges = Partial<Pick<typeof categories.$inferInsert, 'name' | 'parentId'>>;
 
@@ -53,20 +53,9 @@ export async function insertCategory(
   return row!;
 }
 
-/** Renames or moves the category; undefined when it is not the organisation's. */
-export async function updateCategory(
-  db: Queryable,
-  organizationId: string,
-  id: string,
-  changes: CategoryChanges,
-) {
-  const [row] = await db
-    .update(categories)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(rowOfOrganization(categories, organizationId, id))
-    .returning();
-  return row;
-}
+/** Renames or moves the category; the row after, or undefined when it is not the organisation's. */
+export const updateCategory = (db: Queryable, organizationId: string, id: string, changes: CategoryChanges) =>
+  updateRowOfOrganization(db, categories, organizationId, id, changes);
 
 /** Deletes the category (its tickets become uncategorised); the row deleted, or undefined. */
 export const deleteCategory = (db: Queryable, organizationId: string, id: string) =>

@@ -48,3 +48,19 @@ export async function deleteRowOfOrganization<T extends OwnedTable>(
     .returning();
   return row as T['$inferSelect'] | undefined;
 }
+
+/** Applies `changes` to the row `id` of `organizationId` (stamping `updatedAt`); the row after, or undefined. */
+export async function updateRowOfOrganization<T extends OwnedTable & { updatedAt: AnyPgColumn }>(
+  db: Queryable,
+  table: T,
+  organizationId: string,
+  id: string,
+  changes: Partial<T['$inferInsert']>,
+): Promise<T['$inferSelect'] | undefined> {
+  const [row] = await db
+    .update(table as PgTable)
+    .set({ ...changes, updatedAt: new Date() } as never)
+    .where(rowOfOrganization(table, organizationId, id))
+    .returning();
+  return row as T['$inferSelect'] | undefined;
+}
