@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.js';
 import { type UserRole, userOrganizations, users } from '../schema/index.js';
+import { revokeApiTokensOf } from './api-tokens.js';
 import { requirePlanRoom } from './subscriptions.js';
 
 export interface MemberInput {
@@ -98,4 +99,15 @@ export async function setMemberRole(db: Queryable, organizationId: string, userI
     .update(userOrganizations)
     .set({ role })
     .where(and(eq(userOrganizations.organizationId, organizationId), eq(userOrganizations.userId, userId)));
+}
+
+/**
+ * Ends the user's membership of the organisation and revokes their API tokens for it: revoked rather
+ * than left to fail, so re-adding the person later does not revive old tokens.
+ */
+export async function removeMember(db: Queryable, organizationId: string, userId: string) {
+  await db
+    .delete(userOrganizations)
+    .where(and(eq(userOrganizations.organizationId, organizationId), eq(userOrganizations.userId, userId)));
+  await revokeApiTokensOf(db, organizationId, userId);
 }
