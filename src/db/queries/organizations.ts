@@ -66,6 +66,26 @@ export async function createOrganization(
   });
 }
 
+/** The organisation's row, or undefined. */
+export async function findOrganization(db: Queryable, organizationId: string) {
+  const [org] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
+  return org;
+}
+
+/** Renames the organisation (when `name` is given) and replaces its settings; the row after. */
+export async function updateOrganization(
+  db: Queryable,
+  organizationId: string,
+  { name, settings }: { name?: string; settings: OrganizationSettings },
+) {
+  const [org] = await db
+    .update(organizations)
+    .set({ ...(name === undefined ? {} : { name }), settings, updatedAt: new Date() })
+    .where(eq(organizations.id, organizationId))
+    .returning();
+  return org!;
+}
+
 export async function findOrganizationBySlug(db: Queryable, slug: string) {
   const [org] = await db.select().from(organizations).where(eq(organizations.slug, slug));
   return org;
