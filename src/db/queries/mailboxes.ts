@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, notExists } from 'drizzle-orm
 import { alias } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../client.js';
 import { type Mailbox, mailboxes } from '../schema/index.js';
+import { findRowOfOrganization } from './scope.js';
 
 const isVerified = isNotNull(mailboxes.verifiedAt);
 
@@ -19,6 +20,10 @@ export async function routingMailbox(
     .limit(1);
   return row;
 }
+
+/** One of the organisation's mailboxes, or undefined. */
+export const findMailbox = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, mailboxes, organizationId, id);
 
 /** Every verified address: the installation's own (mail from them is a loop). */
 export async function verifiedAddresses(db: Queryable): Promise<string[]> {
