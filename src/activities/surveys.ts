@@ -1,8 +1,8 @@
 import { uuidFromName } from '../db/ids.js';
+import { recordSurveyOnce } from '../db/queries/csat.js';
 import { senderAddress } from '../db/queries/mailboxes.js';
 import { queueEmail, ticketFacts } from '../db/queries/outbound-mail.js';
 import { findTicket } from '../db/queries/tickets.js';
-import { csatSurveys } from '../db/schema/index.js';
 import { surveyMail } from '../mail/templates.js';
 import type { SurveyInput } from '../workflows/contracts.js';
 import type { ActivityDeps } from './context.js';
@@ -20,16 +20,13 @@ export function createSurveyActivities({ db, defaultFrom, surveyLinks }: Activit
           return { outboundId: null };
         const facts = await ticketFacts(tx, ticket);
         const surveyId = uuidFromName('csat-survey', `${input.ticketId}:${input.dueAt}`);
-        await tx
-          .insert(csatSurveys)
-          .values({
-            id: surveyId,
-            organizationId: input.organizationId,
-            ticketId: input.ticketId,
-            customerId: ticket.customerId,
-            email: facts.customer.email,
-          })
-          .onConflictDoNothing({ target: csatSurveys.id });
+        await recordSurveyOnce(tx, {
+          id: surveyId,
+          organizationId: input.organizationId,
+          ticketId: input.ticketId,
+          customerId: ticket.customerId,
+          email: facts.customer.email,
+        });
         const mail = surveyMail(facts, surveyLinks.url(surveyId));
         const queued = await queueEmail(tx, {
           organizationId: input.organizationId,
