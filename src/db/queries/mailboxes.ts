@@ -26,6 +26,12 @@ export async function routingMailbox(
 export const findMailbox = (db: Queryable, organizationId: string, id: string) =>
   findRowOfOrganization(db, mailboxes, organizationId, id);
 
+/** Adds a mailbox; the row. */
+export async function insertMailbox(db: Queryable, mailbox: typeof mailboxes.$inferInsert) {
+  const [row] = await db.insert(mailboxes).values(mailbox).returning();
+  return row!;
+}
+
 /** Every verified address: the installation's own (mail from them is a loop). */
 export async function verifiedAddresses(db: Queryable): Promise<string[]> {
   const rows = await db.select({ address: mailboxes.address }).from(mailboxes).where(isVerified);
