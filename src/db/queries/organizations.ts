@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { DEFAULT_SLA_TIMES } from '../../workflows/sla-defaults.js';
+import { DEFAULT_SLA_TIMES } from '../../domain/sla-defaults.js';
 import type { Database, Queryable } from '../client.js';
 import {
   cannedResponses,

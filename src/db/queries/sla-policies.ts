@@ -1,11 +1,13 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
-import { DEFAULT_SLA_TIMES, type TicketPriority } from '../../workflows/sla-defaults.js';
+import {
+  DEFAULT_AUTO_CLOSE_DAYS,
+  DEFAULT_SLA_TIMES,
+  type TicketPriority,
+} from '../../domain/sla-defaults.js';
 import type { SlaPolicyContext } from '../../workflows/ticket-state.js';
 import type { Queryable } from '../client.js';
 import { organizations, slaPolicies } from '../schema/index.js';
 import { deleteRowOfOrganization, findRowOfOrganization, updateRowOfOrganization } from './scope.js';
-
-const DEFAULT_AUTO_CLOSE_DAYS = 7;
 
 /** The organisation's default policy for a priority, else the seed's DEFAULT_SLA_TIMES, as the workflow needs it. */
 export async function loadSlaPolicy(
