@@ -29,6 +29,7 @@ import type { OrganizationInvitation, User } from '../../db/schema/index.js';
 import { DAY_MS, HOUR_MS, USER_ROLES } from '../../domain/vocabulary.js';
 import type { Mailer } from '../../mail/mailer.js';
 import { invitationMail } from '../../mail/templates.js';
+import { type LoginOptions, LoginResponse, loginResponse } from '../auth/login.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import { hashApiToken, issueApiToken, newInvitationToken } from '../auth/tokens.js';
@@ -47,7 +48,6 @@ import {
   Uuid,
 } from '../schemas/common.js';
 import type { SignInLimiters } from '../sign-in-limits.js';
-import { type LoginOptions, LoginResponse, loginResponse } from './auth.js';
 
 export interface InvitationOptions {
   /** How long an invitation can be accepted. */
