@@ -25,7 +25,8 @@ export interface InstanceLock {
 
 const lockPath = (dataDir: string) => join(dataDir, 'instance.json');
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this id runs (EPERM: it does, as another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,8 +1,8 @@
 import { uuidFromName } from '../db/ids.js';
+import { recordSurveyOnce } from '../db/queries/csat.js';
 import { fromSender } from '../db/queries/mailboxes.js';
 import { queueEmail, ticketMailContext } from '../db/queries/outbound-mail.js';
 import { findTicket } from '../db/queries/tickets.js';
-import { csatSurveys } from '../db/schema/index.js';
 import { surveyMail } from '../mail/templates.js';
 import type { SurveyInput } from '../workflows/contracts.js';
 import type { ActivityDeps } from './context.js';
@@ -25,16 +25,13 @@ export function createSurveyActivities({ db, defaultFrom, surveyLinks }: Activit
           defaultFrom,
         );
         const surveyId = uuidFromName('csat-survey', `${input.ticketId}:${input.dueAt}`);
-        await tx
-          .insert(csatSurveys)
-          .values({
-            id: surveyId,
-            organizationId: input.organizationId,
-            ticketId: input.ticketId,
-            customerId: ticket.customerId,
-            email: facts.customer.email,
-          })
-          .onConflictDoNothing({ target: csatSurveys.id });
+        await recordSurveyOnce(tx, {
+          id: surveyId,
+          organizationId: input.organizationId,
+          ticketId: input.ticketId,
+          customerId: ticket.customerId,
+          email: facts.customer.email,
+        });
         const mail = surveyMail(facts, surveyLinks.url(surveyId), own);
         const queued = await queueEmail(tx, {
           organizationId: input.organizationId,

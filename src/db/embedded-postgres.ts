@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { ConfigError } from '../config.js';
+import { isAlive } from '../instance.js';
 
 const run = promisify(execFile);
 const DATABASE = 'insightdesk';
@@ -156,22 +157,13 @@ async function password(dir: string): Promise<string> {
   return fresh;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** A server of an earlier start that was killed with its parent keeps running: stop it before starting ours. */
 async function stopLeftover(dir: string, log: EmbeddedPostgresOptions['log']) {
   const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-  if (!pid || !alive(pid)) return;
+  if (!pid || !isAlive(pid)) return;
   log.info(`database: stopping the PostgreSQL server a previous start left running (pid ${pid})`);
   process.kill(pid, 'SIGINT');
-  for (let waited = 0; alive(pid); waited += 100) {
+  for (let waited = 0; isAlive(pid); waited += 100) {
     if (waited > 30_000)
       throw new Error(`PostgreSQL pid ${pid} (${dir}) did not stop; stop it and start again`);
     await new Promise((r) => setTimeout(r, 100));

@@ -2,21 +2,21 @@
 
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
 import { issueApiToken, newInvitationToken } from '../api/auth/tokens.js';
 import { cliTemporalAddress, openCliDatabase } from '../bootstrap.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { recordAudit } from '../db/queries/audit-logs.js';
 import { invitationView, replaceOpenInvitation } from '../db/queries/invitations.js';
+import { insertMailbox } from '../db/queries/mailboxes.js';
 import {
   createOrganization,
   findOrganizationBySlug,
   setOrganizationActive,
 } from '../db/queries/organizations.js';
-import { normalEmail } from '../db/queries/sign-in.js';
+import { findUserByEmail, normalEmail } from '../db/queries/sign-in.js';
 import { changeOrganizationPlan, findPlan, listPlans, PlanLimitError } from '../db/queries/subscriptions.js';
-import { mailboxes, type SubscriptionPlan, users } from '../db/schema/index.js';
+import type { SubscriptionPlan } from '../db/schema/index.js';
 import { seedDemo } from '../demo.js';
 import { HOUR_MS } from '../domain/vocabulary.js';
 import { invitationMail } from '../mail/templates.js';
@@ -155,34 +155,28 @@ const commands: Record<string, (db: DatabaseHandle, config: Config) => Promise<v
   },
   async 'create-token'(db) {
     const org = await organization(db);
-    const [user] = await db.adminDb
-      .select()
-      .from(users)
-      .where(eq(users.email, required('email').toLowerCase()));
+    const user = await findUserByEmail(db.adminDb, required('email'));
     if (!user) throw new UsageError('no user with that email');
     await printToken(db, org.id, user.id, values.name ?? 'cli');
   },
   async 'add-mailbox'(db) {
     const org = await organization(db);
-    const [mailbox] = await db.withTenant({ organizationId: org.id }, (tx) =>
-      tx
-        .insert(mailboxes)
-        .values({
-          organizationId: org.id,
-          name: required('address'),
-          address: required('address').toLowerCase(),
-          imapHost: required('imap-host'),
-          imapPort: Number(values['imap-port']),
-          imapSecure: !values['imap-insecure'],
-          imapUser: required('imap-user'),
-          imapPassword: required('imap-password'),
-          imapFolder: values.folder,
-          // Added by the operator: verified by that act.
-          verifiedAt: new Date(),
-        })
-        .returning({ id: mailboxes.id, address: mailboxes.address }),
+    const mailbox = await db.withTenant({ organizationId: org.id }, (tx) =>
+      insertMailbox(tx, {
+        organizationId: org.id,
+        name: required('address'),
+        address: required('address').toLowerCase(),
+        imapHost: required('imap-host'),
+        imapPort: Number(values['imap-port']),
+        imapSecure: !values['imap-insecure'],
+        imapUser: required('imap-user'),
+        imapPassword: required('imap-password'),
+        imapFolder: values.folder,
+        // Added by the operator: verified by that act.
+        verifiedAt: new Date(),
+      }),
     );
-    console.log(`mailbox ${mailbox!.address} added (${mailbox!.id}); the ingest process picks it up`);
+    console.log(`mailbox ${mailbox.address} added (${mailbox.id}); the ingest process picks it up`);
   },
   async plans(db) {
     for (const plan of await listPlans(db.adminDb)) console.log(describePlan(plan));

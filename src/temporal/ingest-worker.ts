@@ -8,10 +8,9 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Config, EnvMailbox } from '../config.js';
+import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { mailboxes, organizations } from '../db/schema/index.js';
+import { readableMailboxIds, upsertEnvMailbox } from '../db/queries/mailboxes.js';
 import {
   createIngestActivities,
   type IngestActivities,
@@ -87,60 +86,9 @@ export async function ensureMailboxReaders(
   taskQueue: string,
   options: ReaderWorkflowOptions = {},
 ): Promise<string[]> {
-  const rows = await db.adminDb
-    .select({ id: mailboxes.id })
-    .from(mailboxes)
-    .where(and(eq(mailboxes.isActive, true), isNotNull(mailboxes.imapHost)));
-  for (const { id } of rows) await startMailboxReader(client, taskQueue, id, options);
-  return rows.map((r) => r.id);
-}
-
-/**
- * The env-configured mailbox as a `mailboxes` row (created or updated, found by its address), in the
- * organisation named by SUPPORT_ORGANIZATION, which is created when it does not exist yet.
- */
-export async function upsertEnvMailbox(db: DatabaseHandle, mailbox: EnvMailbox): Promise<string> {
-  const admin = db.adminDb;
-  await admin
-    .insert(organizations)
-    .values({ name: mailbox.organizationSlug, slug: mailbox.organizationSlug })
-    .onConflictDoNothing({ target: organizations.slug });
-  const [org] = await admin
-    .select({ id: organizations.id })
-    .from(organizations)
-    .where(eq(organizations.slug, mailbox.organizationSlug));
-  const settings = {
-    imapHost: mailbox.host,
-    imapPort: mailbox.port,
-    imapSecure: mailbox.secure,
-    imapUser: mailbox.user,
-    imapPassword: mailbox.password,
-    imapFolder: mailbox.folder,
-    isActive: true,
-    updatedAt: new Date(),
-  };
-  // The operator configured it: verified by that act.
-  const [row] = await admin
-    .insert(mailboxes)
-    .values({
-      organizationId: org!.id,
-      name: mailbox.address,
-      address: mailbox.address,
-      verifiedAt: new Date(),
-      ...settings,
-    })
-    .onConflictDoUpdate({
-      target: mailboxes.address,
-      targetWhere: sql`${mailboxes.verifiedAt} is not null`,
-      set: settings,
-    })
-    .returning({ id: mailboxes.id, organizationId: mailboxes.organizationId });
-  if (row!.organizationId !== org!.id) {
-    throw new Error(
-      `SUPPORT_ADDRESS ${mailbox.address} already belongs to another organisation than ${mailbox.organizationSlug}`,
-    );
-  }
-  return row!.id;
+  const ids = await readableMailboxIds(db.adminDb);
+  for (const id of ids) await startMailboxReader(client, taskQueue, id, options);
+  return ids;
 }
 
 export interface StartIngestOptions {
@@ -182,7 +130,7 @@ export async function startIngest(opts: StartIngestOptions): Promise<IngestServi
   const { log } = opts;
   const taskQueue = config.ingest.taskQueue;
   if (config.ingest.mailbox) {
-    const id = await upsertEnvMailbox(db, config.ingest.mailbox);
+    const id = await upsertEnvMailbox(db.adminDb, config.ingest.mailbox);
     // Never the password: the host and address say which mailbox this is.
     log.info('env mailbox ready', {
       mailboxId: id,

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SLA_TIMES } from '../../src/domain/sla-defaults.js';
 import {
   addBusinessMinutes,
   type BusinessHours,
@@ -25,7 +26,6 @@ import {
   WEEKDAYS,
   type Weekday,
 } from '../../src/workflows/sla-calendar.js';
-import { DEFAULT_SLA_TIMES } from '../../src/workflows/sla-defaults.js';
 
 const utc = (iso: string): number => {
   const ms = Date.parse(iso);

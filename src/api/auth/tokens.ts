@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Tx } from '../../db/client.js';
-import { apiTokens } from '../../db/schema/index.js';
+import { insertApiToken } from '../../db/queries/api-tokens.js';
 
 // A recognisable prefix lets secret scanners and people spot leaked InsightDesk tokens.
 const TOKEN_MARK = 'idk_';
@@ -35,9 +35,10 @@ export interface IssueTokenInput {
 /** Stores a new token and returns its row with the secret, which is never available again. */
 export async function issueApiToken(tx: Tx, input: IssueTokenInput) {
   const token = `${TOKEN_MARK}${randomBytes(32).toString('base64url')}`;
-  const [row] = await tx
-    .insert(apiTokens)
-    .values({ ...input, tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, DISPLAY_LENGTH) })
-    .returning();
-  return { ...row!, token };
+  const row = await insertApiToken(tx, {
+    ...input,
+    tokenHash: hashApiToken(token),
+    tokenPrefix: token.slice(0, DISPLAY_LENGTH),
+  });
+  return { ...row, token };
 }

@@ -1,21 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CredentialRefusedError, type DatabaseHandle, type Tx } from '../../db/client.js';
-import { findLiveSession, touchSession } from '../../db/queries/sign-in.js';
-import {
-  apiTokens,
-  organizations,
-  type Session,
-  type UserRole,
-  userOrganizations,
-  users,
-} from '../../db/schema/index.js';
+import { markApiTokenUsed, prepareTokenLookup } from '../../db/queries/api-tokens.js';
+import { findLiveSession, staffAccessOf, touchSession } from '../../db/queries/sign-in.js';
+import type { Session } from '../../db/schema/index.js';
+import { STAFF_ROLES, type StaffRole, USER_ROLES, type UserRole } from '../../domain/vocabulary.js';
 import { hashApiToken } from '../auth/tokens.js';
 import { ApiError, forbidden, unauthenticated } from '../errors.js';
-
-/** The roles that may use the agents' API at all. */
-export type StaffRole = Exclude<UserRole, 'customer'>;
 
 /**
  * How the caller proved who they are. A session or a token the person got by signing in is theirs;
@@ -75,11 +66,13 @@ declare module 'fastify' {
   }
 }
 
-const RANK: Record<UserRole, number> = { customer: 0, agent: 1, admin: 2, owner: 3 };
+/** USER_ROLES is ordered least to most privileged. */
+export const outranks = (role: UserRole, other: UserRole) =>
+  USER_ROLES.indexOf(role) >= USER_ROLES.indexOf(other);
 
-export const outranks = (role: UserRole, other: UserRole) => RANK[role] >= RANK[other];
-
-export const isStaffRole = (role: UserRole): role is StaffRole => role !== 'customer';
+/** The roles that may use the agents' API at all. */
+export const isStaffRole = (role: UserRole): role is StaffRole =>
+  (STAFF_ROLES as readonly UserRole[]).includes(role);
 
 // Writing last_used_at on every request would turn each read into a write; a minute's precision is enough.
 const LAST_USED_PRECISION_MS = 60_000;
@@ -129,57 +122,13 @@ const invalidToken = (reply: FastifyReply) => {
 const sameSecret = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-/**
- * The bearer token lookup, built once and prepared: one statement (one round trip, no SQL building per
- * request) reads the token, its user, membership and organisation.
- */
-function prepareTokenLookup(db: DatabaseHandle) {
-  return (
-    db.adminDb
-      .select({
-        tokenId: apiTokens.id,
-        organizationId: apiTokens.organizationId,
-        userId: apiTokens.userId,
-        createdById: apiTokens.createdById,
-        lastUsedAt: apiTokens.lastUsedAt,
-        // The role is read at each request, so a demotion or removal takes effect at once.
-        role: userOrganizations.role,
-      })
-      .from(apiTokens)
-      .innerJoin(users, and(eq(users.id, apiTokens.userId), eq(users.isActive, true)))
-      // A deactivated organisation refuses every token at once.
-      .innerJoin(
-        organizations,
-        and(eq(organizations.id, apiTokens.organizationId), eq(organizations.isActive, true)),
-      )
-      .innerJoin(
-        userOrganizations,
-        and(
-          eq(userOrganizations.userId, apiTokens.userId),
-          eq(userOrganizations.organizationId, apiTokens.organizationId),
-        ),
-      )
-      .where(
-        and(
-          eq(apiTokens.tokenHash, sql.placeholder('tokenHash')),
-          sql`${apiTokens.revokedAt} is null`,
-          sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`,
-        ),
-      )
-      .prepare('authenticate_token')
-  );
-}
-
 type TokenLookup = ReturnType<typeof prepareTokenLookup>;
 
 /** Records the token's use, to the minute; returns when it was last recorded. */
 async function recordTokenUse(db: DatabaseHandle, tokenId: string, lastUsedAt: number | null) {
   const now = Date.now();
   if (lastUsedAt !== null && now - lastUsedAt <= LAST_USED_PRECISION_MS) return lastUsedAt;
-  await db.adminDb
-    .update(apiTokens)
-    .set({ lastUsedAt: new Date(now) })
-    .where(eq(apiTokens.id, tokenId));
+  await markApiTokenUsed(db.adminDb, tokenId, new Date(now));
   return now;
 }
 
@@ -326,19 +275,7 @@ export async function sessionRole(
   userId: string,
   organizationId: string,
 ): Promise<StaffRole> {
-  const [found] = await db.adminDb
-    .select({
-      role: userOrganizations.role,
-      requiresTwoFactor: sql<boolean>`coalesce((${organizations.settings}->>'requireTwoFactor')::boolean, false)`,
-      hasTwoFactor: sql<boolean>`${users.twoFactorEnabledAt} is not null`,
-    })
-    .from(userOrganizations)
-    .innerJoin(
-      organizations,
-      and(eq(organizations.id, userOrganizations.organizationId), eq(organizations.isActive, true)),
-    )
-    .innerJoin(users, eq(users.id, userOrganizations.userId))
-    .where(and(eq(userOrganizations.userId, userId), eq(userOrganizations.organizationId, organizationId)));
+  const found = await staffAccessOf(db.adminDb, userId, organizationId);
   if (!found || !isStaffRole(found.role)) throw forbidden('you have no agent access to that organisation');
   if (found.requiresTwoFactor && !found.hasTwoFactor) {
     throw new ApiError(
@@ -361,7 +298,7 @@ function requireRole(request: FastifyRequest, role: StaffRole) {
  * RLS context) is only known once the token is.
  */
 export function authenticate(db: DatabaseHandle, options: SessionOptions) {
-  const lookUp = prepareTokenLookup(db);
+  const lookUp = prepareTokenLookup(db.adminDb);
   const cache = createTokenCache();
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
@@ -392,7 +329,7 @@ export function authenticatePerson(
   options: SessionOptions,
   only: { sessionOnly?: boolean; allowSecondFactorPending?: boolean } = {},
 ) {
-  const lookUp = prepareTokenLookup(db);
+  const lookUp = prepareTokenLookup(db.adminDb);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     if (header && !only.sessionOnly) {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { generateRecoveryCodes, generateTotpSecret, totpUri, verifyTotp } from '../../auth/two-factor.js';
 import type { DatabaseHandle } from '../../db/client.js';
+import { findApiToken } from '../../db/queries/api-tokens.js';
 import { personAsKnownBy } from '../../db/queries/organization-members.js';
+import { findOrganization } from '../../db/queries/organizations.js';
 import {
   deleteSession,
   deleteSessions,
@@ -19,7 +20,7 @@ import {
   setPendingTwoFactor,
   staffMemberships,
 } from '../../db/queries/sign-in.js';
-import { apiTokens, organizations, type User } from '../../db/schema/index.js';
+import type { User } from '../../db/schema/index.js';
 import type { Mailer } from '../../mail/mailer.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
@@ -380,11 +381,11 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return request.inTenant(async (tx) => {
         // The organisation's name for the person: an admin-issued token must not learn the account's own.
         const user = await personAsKnownBy(tx, organizationId, userId);
-        const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
-        const [token] =
+        const org = await findOrganization(tx, organizationId);
+        const token =
           credential.kind === 'token'
-            ? await tx.select().from(apiTokens).where(eq(apiTokens.id, credential.tokenId))
-            : [];
+            ? await findApiToken(tx, organizationId, credential.tokenId)
+            : undefined;
         return {
           user: { id: user!.id, name: user!.name, email: user!.email },
           organization: { id: org!.id, name: org!.name },

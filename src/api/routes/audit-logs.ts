@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { auditLogs } from '../../db/schema/index.js';
+import { listAuditLogs } from '../../db/queries/audit-logs.js';
 import { invalidInput } from '../errors.js';
 import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, Nullable, Timestamp, Uuid } from '../schemas/common.js';
@@ -66,29 +65,19 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (from && to && new Date(from) >= new Date(to)) {
         throw invalidInput([{ field: 'querystring.from', message: 'must be before to' }]);
       }
-      const conditions: (SQL | undefined)[] = [
-        eq(auditLogs.organizationId, request.principal.organizationId),
-        action ? eq(auditLogs.action, action) : undefined,
-        actorId ? eq(auditLogs.actorId, actorId) : undefined,
-        targetType ? eq(auditLogs.targetType, targetType) : undefined,
-        targetId ? eq(auditLogs.targetId, targetId) : undefined,
-        from ? gte(auditLogs.createdAt, new Date(from)) : undefined,
-        to ? lt(auditLogs.createdAt, new Date(to)) : undefined,
-      ];
-      const where = and(...conditions);
-      const { data, total } = await request.inTenant(async (tx) => {
-        const rows = await tx
-          .select()
-          .from(auditLogs)
-          .where(where)
-          .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
-          .limit(limit)
-          .offset((page - 1) * limit);
-        const [count] = await tx.select({ total: sql<number>`count(*)::int` }).from(auditLogs).where(where);
-        return { data: rows, total: count!.total };
-      });
+      const filter = {
+        action,
+        actorId,
+        targetType,
+        targetId,
+        from: from ? new Date(from) : undefined,
+        to: to ? new Date(to) : undefined,
+      };
+      const { rows, total } = await request.inTenant((tx) =>
+        listAuditLogs(tx, request.principal.organizationId, filter, { page, limit }),
+      );
       return {
-        data: data.map(({ organizationId: _org, ...row }) => row),
+        data: rows.map(({ organizationId: _org, ...row }) => row),
         pagination: { page, limit, total, totalPages: Math.ceil(total / limit) },
       };
     },

@@ -22,6 +22,7 @@ import {
 import type { Session, User, VerificationPurpose } from '../../db/schema/index.js';
 import { DAY_MS } from '../../domain/vocabulary.js';
 import type { Mailer } from '../../mail/mailer.js';
+import { type LoginOptions, LoginResponse, loginResponse } from '../auth/login.js';
 import { hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import {
@@ -46,12 +47,7 @@ import {
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
-import type { SignInLimiters, SignInLimitOptions } from '../sign-in-limits.js';
-
-export interface LoginOptions extends SignInLimitOptions {
-  /** Lifetime of the issued token. */
-  tokenDays: number;
-}
+import type { SignInLimiters } from '../sign-in-limits.js';
 
 export interface SignInOptions {
   sessions: SessionOptions;
@@ -78,33 +74,6 @@ const LoginBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** A newly issued token with who and where it acts (login, accepted invitation). */
-export const LoginResponse = Type.Object({
-  token: Type.String({ description: 'Shown once: only its hash is stored' }),
-  tokenId: Uuid,
-  expiresAt: Nullable(Type.String({ format: 'date-time' })),
-  user: Person,
-  organization: Type.Object({ id: Uuid, name: Type.String() }),
-  role: StaffRoleSchema,
-});
-
-/** The answer of a login (and of accepting an invitation): the new token, once, and whom it speaks for. */
-export function loginResponse(
-  issued: Awaited<ReturnType<typeof issueApiToken>>,
-  user: { id: string; name: string; email: string },
-  organization: { id: string; name: string },
-  role: Static<typeof LoginResponse>['role'],
-): Static<typeof LoginResponse> {
-  return {
-    token: issued.token,
-    tokenId: issued.id,
-    expiresAt: issued.expiresAt?.toISOString() ?? null,
-    user: { id: user.id, name: user.name, email: user.email },
-    organization: { id: organization.id, name: organization.name },
-    role,
-  };
-}
 
 /** The organisation a sign-in acts in: the one asked for, else the only one; 403/422 otherwise. */
 function chooseOrganization(memberships: StaffMembership[], wanted: string | undefined) {

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, asc, eq, ilike, ne, or, type SQL } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
-import { rowOfOrganization } from '../../db/queries/scope.js';
-import { escapeLike } from '../../db/queries/tickets.js';
-import { cannedResponses } from '../../db/schema/index.js';
+import {
+  deleteCannedResponse,
+  findCannedResponse,
+  insertCannedResponse,
+  isShortcutTaken,
+  listCannedResponses,
+  updateCannedResponse,
+} from '../../db/queries/canned-responses.js';
 import { conflict, notFound } from '../errors.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
 
@@ -44,17 +48,8 @@ const UpdateBody = Type.Object(
 
 /** A shortcut picks one response, so it must be unique within the organisation. */
 async function requireFreeShortcut(tx: Tx, organizationId: string, shortcut: string, exceptId?: string) {
-  const [taken] = await tx
-    .select({ id: cannedResponses.id })
-    .from(cannedResponses)
-    .where(
-      and(
-        eq(cannedResponses.organizationId, organizationId),
-        eq(cannedResponses.shortcut, shortcut),
-        exceptId ? ne(cannedResponses.id, exceptId) : undefined,
-      ),
-    );
-  if (taken) throw conflict(`the shortcut ${shortcut} is already used`);
+  if (await isShortcutTaken(tx, organizationId, shortcut, exceptId))
+    throw conflict(`the shortcut ${shortcut} is already used`);
 }
 
 export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -78,22 +73,8 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { category, search } = request.query;
-      const conditions: (SQL | undefined)[] = [
-        eq(cannedResponses.organizationId, request.principal.organizationId),
-        category ? eq(cannedResponses.category, category) : undefined,
-        search
-          ? or(
-              ilike(cannedResponses.title, `%${escapeLike(search)}%`),
-              ilike(cannedResponses.shortcut, `%${escapeLike(search)}%`),
-            )
-          : undefined,
-      ];
       const data = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(cannedResponses)
-          .where(and(...conditions))
-          .orderBy(asc(cannedResponses.title), asc(cannedResponses.id)),
+        listCannedResponses(tx, request.principal.organizationId, { category, search }),
       );
       return { data };
     },
@@ -110,11 +91,8 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const [found] = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(cannedResponses)
-          .where(rowOfOrganization(cannedResponses, request.principal.organizationId, request.params.id)),
+      const found = await request.inTenant((tx) =>
+        findCannedResponse(tx, request.principal.organizationId, request.params.id),
       );
       if (!found) throw notFound('canned response');
       return found;
@@ -135,11 +113,7 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { organizationId, userId } = request.principal;
       const created = await request.inTenant(async (tx) => {
         if (request.body.shortcut) await requireFreeShortcut(tx, organizationId, request.body.shortcut);
-        const [row] = await tx
-          .insert(cannedResponses)
-          .values({ ...request.body, organizationId, createdById: userId })
-          .returning();
-        return row!;
+        return insertCannedResponse(tx, organizationId, userId, request.body);
       });
       return reply.code(201).send(created);
     },
@@ -161,12 +135,7 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       const updated = await request.inTenant(async (tx) => {
         if (request.body.shortcut) await requireFreeShortcut(tx, organizationId, request.body.shortcut, id);
-        const [row] = await tx
-          .update(cannedResponses)
-          .set({ ...request.body, updatedAt: new Date() })
-          .where(rowOfOrganization(cannedResponses, organizationId, id))
-          .returning();
-        return row;
+        return updateCannedResponse(tx, organizationId, id, request.body);
       });
       if (!updated) throw notFound('canned response');
       return updated;
@@ -185,12 +154,9 @@ export const cannedResponseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const deleted = await request.inTenant((tx) =>
-        tx
-          .delete(cannedResponses)
-          .where(rowOfOrganization(cannedResponses, request.principal.organizationId, request.params.id))
-          .returning({ id: cannedResponses.id }),
+        deleteCannedResponse(tx, request.principal.organizationId, request.params.id),
       );
-      if (!deleted.length) throw notFound('canned response');
+      if (!deleted) throw notFound('canned response');
       return reply.code(204).send(null);
     },
   );

@@ -1,9 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, asc, eq, sql } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
-import { rowOfOrganization } from '../../db/queries/scope.js';
-import { categories } from '../../db/schema/index.js';
+import {
+  deleteCategory,
+  findCategory,
+  hasSubcategories,
+  insertCategory,
+  listCategories,
+  lockCategory,
+  updateCategory,
+} from '../../db/queries/categories.js';
 import { conflict, conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
 import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
@@ -42,22 +48,9 @@ const sameName = <T>(write: Promise<T>) =>
  * locked, so a concurrent request cannot move it under another category meanwhile.
  */
 async function requireTopLevelParent(tx: Tx, organizationId: string, parentId: string) {
-  const [parent] = await tx
-    .select({ id: categories.id, parentId: categories.parentId })
-    .from(categories)
-    .where(rowOfOrganization(categories, organizationId, parentId))
-    .for('update');
+  const parent = await lockCategory(tx, organizationId, parentId);
   if (!parent) throw unprocessable('no such parent category');
   if (parent.parentId) throw unprocessable('categories nest one level deep: the parent is a subcategory');
-}
-
-async function hasChildren(tx: Tx, organizationId: string, id: string) {
-  const [child] = await tx
-    .select({ id: categories.id })
-    .from(categories)
-    .where(and(eq(categories.organizationId, organizationId), eq(categories.parentId, id)))
-    .limit(1);
-  return Boolean(child);
 }
 
 /** Ticket categories: agents read them, admins and owners manage them. */
@@ -82,24 +75,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { organizationId } = request.principal;
       const { parentId } = request.query;
-      const data = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(categories)
-          .where(
-            and(
-              eq(categories.organizationId, organizationId),
-              parentId ? eq(categories.parentId, parentId) : undefined,
-            ),
-          )
-          // Each parent, then its children.
-          .orderBy(
-            sql`coalesce((select p.name from categories p where p.id = ${categories.parentId}), ${categories.name})`,
-            sql`${categories.parentId} is not null`,
-            asc(categories.name),
-            asc(categories.id),
-          ),
-      );
+      const data = await request.inTenant((tx) => listCategories(tx, organizationId, parentId));
       return { data };
     },
   );
@@ -115,11 +91,8 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const [found] = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(categories)
-          .where(rowOfOrganization(categories, request.principal.organizationId, request.params.id)),
+      const found = await request.inTenant((tx) =>
+        findCategory(tx, request.principal.organizationId, request.params.id),
       );
       if (!found) throw notFound('category');
       return found;
@@ -142,10 +115,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { name, parentId = null } = request.body;
       const created = await request.inTenant(async (tx) => {
         if (parentId) await requireTopLevelParent(tx, organizationId, parentId);
-        const [row] = await sameName(
-          tx.insert(categories).values({ organizationId, name, parentId }).returning(),
-        );
-        return row!;
+        return sameName(insertCategory(tx, organizationId, name, parentId));
       });
       return reply.code(201).send(created);
     },
@@ -169,27 +139,16 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { parentId } = request.body;
       const updated = await request.inTenant(async (tx) => {
         // Locked first, so a subcategory created under it concurrently is seen by the check below.
-        const [current] = await tx
-          .select()
-          .from(categories)
-          .where(rowOfOrganization(categories, organizationId, id))
-          .for('update');
+        const current = await lockCategory(tx, organizationId, id);
         if (!current) return undefined;
         if (parentId) {
           if (parentId === id) throw unprocessable('a category cannot be its own parent');
-          if (await hasChildren(tx, organizationId, id)) {
+          if (await hasSubcategories(tx, organizationId, id)) {
             throw unprocessable('categories nest one level deep: this category has subcategories');
           }
           await requireTopLevelParent(tx, organizationId, parentId);
         }
-        const [row] = await sameName(
-          tx
-            .update(categories)
-            .set({ ...request.body, updatedAt: new Date() })
-            .where(rowOfOrganization(categories, organizationId, id))
-            .returning(),
-        );
-        return row;
+        return sameName(updateCategory(tx, organizationId, id, request.body));
       });
       if (!updated) throw notFound('category');
       return updated;
@@ -212,16 +171,12 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { organizationId } = request.principal;
       const { id } = request.params;
       const deleted = await request.inTenant(async (tx) => {
-        const [current] = await tx
-          .select({ id: categories.id })
-          .from(categories)
-          .where(rowOfOrganization(categories, organizationId, id))
-          .for('update');
+        const current = await lockCategory(tx, organizationId, id);
         if (!current) return false;
-        if (await hasChildren(tx, organizationId, id)) {
+        if (await hasSubcategories(tx, organizationId, id)) {
           throw conflict('the category has subcategories: delete or move them first');
         }
-        await tx.delete(categories).where(rowOfOrganization(categories, organizationId, id));
+        await deleteCategory(tx, organizationId, id);
         return true;
       });
       if (!deleted) throw notFound('category');

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { Type } from 'typebox';
 import type { DatabaseHandle } from '../../db/client.js';
+import { pingDatabase } from '../../db/queries/health.js';
 
 export interface ReadinessChecks {
   /** Resolves when the Temporal frontend answers. */
@@ -55,7 +55,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const [database, temporal] = await Promise.all([
-        probe('database', () => db.adminDb.execute(sql`select 1`), request.log),
+        probe('database', () => pingDatabase(db.adminDb), request.log),
         checks ? probe('temporal', () => checks.temporal(), request.log) : undefined,
       ]);
       const ready = database === 'ok' && temporal !== 'failing';

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { Type } from 'typebox';
 import type { DatabaseHandle, Tx } from '../../db/client.js';
@@ -19,17 +18,19 @@ import {
 } from '../../db/queries/invitations.js';
 import { mailSender } from '../../db/queries/mailboxes.js';
 import { ensureMember, promoteMember, setDisplayName } from '../../db/queries/members.js';
-import { findMember } from '../../db/queries/organization-members.js';
+import { findMember, findMemberByEmail } from '../../db/queries/organization-members.js';
+import { findOrganization } from '../../db/queries/organizations.js';
 import {
   createAccount,
   findUserByEmail,
   markEmailVerified,
   setPasswordHash,
 } from '../../db/queries/sign-in.js';
-import { type OrganizationInvitation, organizations, type User, users } from '../../db/schema/index.js';
+import type { OrganizationInvitation, User } from '../../db/schema/index.js';
 import { DAY_MS, HOUR_MS, USER_ROLES } from '../../domain/vocabulary.js';
 import type { Mailer } from '../../mail/mailer.js';
 import { invitationMail } from '../../mail/templates.js';
+import { type LoginOptions, LoginResponse, loginResponse } from '../auth/login.js';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { verifySecondFactor } from '../auth/second-factor.js';
 import { hashApiToken, issueApiToken, newInvitationToken } from '../auth/tokens.js';
@@ -48,7 +49,6 @@ import {
   Uuid,
 } from '../schemas/common.js';
 import type { SignInLimiters } from '../sign-in-limits.js';
-import { type LoginOptions, LoginResponse, loginResponse } from './auth.js';
 
 export interface InvitationOptions {
   /** How long an invitation can be accepted. */
@@ -97,8 +97,7 @@ function unusable(inv: OrganizationInvitation): ApiError {
 }
 
 async function refuseStaffMember(tx: Tx, organizationId: string, email: string) {
-  const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email));
-  const member = user && (await findMember(tx, organizationId, user.id));
+  const member = await findMemberByEmail(tx, organizationId, email);
   // A customer (someone who once wrote to support) can still be invited to work on the tickets.
   if (member && isStaffRole(member.role)) {
     throw conflict(`${email} is already a member (${member.role}): change the role with PATCH /members/{id}`);
@@ -123,10 +122,7 @@ async function sendInvitationEmail(
   invitation: OrganizationInvitation,
   token: string,
 ) {
-  const [org] = await tx
-    .select({ name: organizations.name })
-    .from(organizations)
-    .where(eq(organizations.id, invitation.organizationId));
+  const org = await findOrganization(tx, invitation.organizationId);
   // The inviter as this organisation knows them, not their account's own name.
   const inviter = invitation.invitedBy
     ? await findMember(tx, invitation.organizationId, invitation.invitedBy)
@@ -375,7 +371,7 @@ export const invitationAcceptRoutes: FastifyPluginAsyncTypebox<{
         const claimed = await claimInvitation(tx, organizationId, found.id);
         if (!claimed) throw unusable((await findInvitation(tx, organizationId, found.id))!);
 
-        const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
+        const org = await findOrganization(tx, organizationId);
         if (!org!.isActive) throw forbidden('the organisation is deactivated');
         await ensureMember(tx, organizationId, { email: claimed.email, name, role: claimed.role });
         // A customer of the organisation becomes staff; someone made admin meanwhile stays admin.

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { DatabaseHandle } from '../../db/client.js';
 import { newMessageId } from '../../db/ids.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
 import {
+  findMailbox,
   findMailboxByVerificationHash,
   markMailboxVerified,
   startMailboxVerification,
 } from '../../db/queries/mailboxes.js';
-import { mailboxes, organizations } from '../../db/schema/index.js';
+import { findOrganization } from '../../db/queries/organizations.js';
 import { DAY_MS, HOUR_MS } from '../../domain/vocabulary.js';
 import { mailboxVerificationMail } from '../../mail/templates.js';
 import { hashApiToken, newMailboxVerificationToken } from '../auth/tokens.js';
@@ -63,15 +63,12 @@ export const mailboxVerificationRoutes: FastifyPluginAsyncTypebox<ApiDeps & { ap
       const { organizationId, userId } = request.principal;
       const { token, tokenHash } = newMailboxVerificationToken();
       const sent = await request.inTenant(async (tx) => {
-        const [mailbox] = await tx
-          .select()
-          .from(mailboxes)
-          .where(and(eq(mailboxes.organizationId, organizationId), eq(mailboxes.id, request.params.id)));
+        const mailbox = await findMailbox(tx, organizationId, request.params.id);
         if (!mailbox) throw notFound('mailbox');
         if (mailbox.verifiedAt) throw alreadyVerified();
         const started = (await startMailboxVerification(tx, mailbox, tokenHash))!;
         const expiresAt = new Date(started.verificationSentAt!.getTime() + VERIFICATION_TTL_MS);
-        const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
+        const org = await findOrganization(tx, organizationId);
         await recordAudit(tx, {
           organizationId,
           actorId: userId,

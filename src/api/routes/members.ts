@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, eq, isNull } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { ensureMember, setDisplayName, setMemberRole } from '../../db/queries/members.js';
+import { ensureMember, removeMember, setDisplayName, setMemberRole } from '../../db/queries/members.js';
 import { findMember, listMembers, type Member } from '../../db/queries/organization-members.js';
-import { apiTokens, type UserRole, userOrganizations } from '../../db/schema/index.js';
+import type { UserRole } from '../../db/schema/index.js';
 import { USER_ROLES } from '../../domain/vocabulary.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
@@ -210,25 +209,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
           targetId: id,
           before: member,
         });
-        await tx
-          .delete(userOrganizations)
-          .where(
-            and(
-              eq(userOrganizations.organizationId, caller.organizationId),
-              eq(userOrganizations.userId, id),
-            ),
-          );
-        // Revoked rather than left to fail: re-adding the person later must not revive old tokens.
-        await tx
-          .update(apiTokens)
-          .set({ revokedAt: new Date() })
-          .where(
-            and(
-              eq(apiTokens.organizationId, caller.organizationId),
-              eq(apiTokens.userId, id),
-              isNull(apiTokens.revokedAt),
-            ),
-          );
+        await removeMember(tx, caller.organizationId, id);
       });
       return reply.code(204).send(null);
     },

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { type OrganizationSettings, organizations } from '../../db/schema/index.js';
+import { findOrganization, updateOrganization } from '../../db/queries/organizations.js';
+import type { Organization, OrganizationSettings } from '../../db/schema/index.js';
 import type { HostPolicy } from '../../net/host-policy.js';
 import { BusinessHoursError, parseBusinessHours, WEEKDAYS } from '../../workflows/sla-calendar.js';
 import { invalidInput, notFound } from '../errors.js';
@@ -102,8 +102,6 @@ const UpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1, description: 'null turns a setting off' },
 );
 
-type Organization = typeof organizations.$inferSelect;
-
 function organizationView(org: Organization) {
   const s = org.settings ?? {};
   return {
@@ -139,8 +137,8 @@ function checkedBusinessHours(input: unknown) {
   }
 }
 
-async function findOrganization(tx: Tx, organizationId: string) {
-  const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
+async function requireOrganization(tx: Tx, organizationId: string) {
+  const org = await findOrganization(tx, organizationId);
   if (!org) throw notFound('organization');
   return org;
 }
@@ -161,7 +159,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
     },
     async (request) =>
       organizationView(
-        await request.inTenant((tx) => findOrganization(tx, request.principal.organizationId)),
+        await request.inTenant((tx) => requireOrganization(tx, request.principal.organizationId)),
       ),
   );
 
@@ -189,7 +187,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
           ? changes.businessHours
           : checkedBusinessHours(changes.businessHours);
       const updated = await request.inTenant(async (tx) => {
-        const before = await findOrganization(tx, organizationId);
+        const before = await requireOrganization(tx, organizationId);
         const settings: OrganizationSettings = { ...(before.settings ?? {}) };
         const put = <K extends keyof OrganizationSettings>(
           key: K,
@@ -219,11 +217,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
           settings.notifications =
             slackWebhookUrl === null ? notifications : { ...notifications, slackWebhookUrl };
         }
-        const [after] = await tx
-          .update(organizations)
-          .set({ ...(name === undefined ? {} : { name }), settings, updatedAt: new Date() })
-          .where(eq(organizations.id, organizationId))
-          .returning();
+        const after = await updateOrganization(tx, organizationId, { name, settings });
         await recordAudit(tx, {
           organizationId,
           actorId: userId,
@@ -231,9 +225,9 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ outboundHosts: Host
           targetType: 'organization',
           targetId: organizationId,
           before: organizationView(before),
-          after: organizationView(after!),
+          after: organizationView(after),
         });
-        return after!;
+        return after;
       });
       return organizationView(updated);
     },

@@ -1,9 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, asc, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
-import { findVisibleSavedFilter, visibleTo } from '../../db/queries/saved-filters.js';
-import { savedFilters } from '../../db/schema/index.js';
+import {
+  deleteSavedFilter,
+  findVisibleSavedFilter,
+  insertSavedFilter,
+  listVisibleSavedFilters,
+  updateSavedFilter,
+} from '../../db/queries/saved-filters.js';
+import type { SavedFilter } from '../../db/schema/index.js';
 import { conflictOnDuplicate, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
 import { authErrors, errors, IdParams, NoContent, Timestamp, Uuid } from '../schemas/common.js';
@@ -33,8 +38,7 @@ const UpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-type Row = typeof savedFilters.$inferSelect;
-const view = ({ userId, organizationId: _org, ...row }: Row) => ({ ...row, ownerId: userId });
+const view = ({ userId, organizationId: _org, ...row }: SavedFilter) => ({ ...row, ownerId: userId });
 
 const uniqueName = <T>(write: Promise<T>) =>
   conflictOnDuplicate(write, 'you already have a saved filter of that name');
@@ -65,13 +69,7 @@ export const savedFilterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { organizationId, userId } = request.principal;
-      const rows = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(savedFilters)
-          .where(visibleTo(organizationId, userId))
-          .orderBy(asc(savedFilters.name), asc(savedFilters.id)),
-      );
+      const rows = await request.inTenant((tx) => listVisibleSavedFilters(tx, organizationId, userId));
       return { data: rows.map(view) };
     },
   );
@@ -108,15 +106,9 @@ export const savedFilterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
-      const created = await request.inTenant(async (tx) => {
-        const [row] = await uniqueName(
-          tx
-            .insert(savedFilters)
-            .values({ ...request.body, organizationId, userId })
-            .returning(),
-        );
-        return row!;
-      });
+      const created = await request.inTenant((tx) =>
+        uniqueName(insertSavedFilter(tx, organizationId, userId, request.body)),
+      );
       return reply.code(201).send(view(created));
     },
   );
@@ -136,13 +128,7 @@ export const savedFilterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const updated = await request.inTenant(async (tx) => {
         const found = await changeable(tx, request.principal, request.params.id);
-        const [row] = await uniqueName(
-          tx
-            .update(savedFilters)
-            .set({ ...request.body, updatedAt: new Date() })
-            .where(and(eq(savedFilters.id, found.id), eq(savedFilters.organizationId, found.organizationId)))
-            .returning(),
-        );
+        const row = await uniqueName(updateSavedFilter(tx, found.organizationId, found.id, request.body));
         return row!;
       });
       return view(updated);
@@ -163,9 +149,7 @@ export const savedFilterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       await request.inTenant(async (tx) => {
         const found = await changeable(tx, request.principal, request.params.id);
-        await tx
-          .delete(savedFilters)
-          .where(and(eq(savedFilters.id, found.id), eq(savedFilters.organizationId, found.organizationId)));
+        await deleteSavedFilter(tx, found.organizationId, found.id);
       });
       return reply.code(204).send(null);
     },

@@ -1,10 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, asc, eq, ne } from 'drizzle-orm';
 import { Type } from 'typebox';
-import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { rowOfOrganization } from '../../db/queries/scope.js';
-import { type TicketPriority as Priority, type SlaPolicy, slaPolicies } from '../../db/schema/index.js';
+import {
+  deleteSlaPolicy,
+  demoteOtherDefaultPolicies,
+  findSlaPolicy,
+  insertSlaPolicy,
+  listSlaPolicies,
+  lockSlaPolicy,
+  updateSlaPolicy,
+} from '../../db/queries/sla-policies.js';
+import type { SlaPolicy } from '../../db/schema/index.js';
 import { conflictOnDuplicate, notFound } from '../errors.js';
 import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Nullable, Timestamp, Uuid } from '../schemas/common.js';
@@ -50,21 +56,6 @@ const CreateBody = Type.Object(
 );
 const UpdateBody = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 });
 
-/** Makes room for a new default: the previous default of that priority stops being one. */
-async function demoteOtherDefaults(tx: Tx, organizationId: string, priority: Priority, keepId?: string) {
-  await tx
-    .update(slaPolicies)
-    .set({ isDefault: false, updatedAt: new Date() })
-    .where(
-      and(
-        eq(slaPolicies.organizationId, organizationId),
-        eq(slaPolicies.priority, priority),
-        eq(slaPolicies.isDefault, true),
-        keepId ? ne(slaPolicies.id, keepId) : undefined,
-      ),
-    );
-}
-
 /** Two concurrent requests may both make a default; the unique index lets one win. */
 const oneDefaultPerPriority = <T>(write: Promise<T>) =>
   conflictOnDuplicate(write, 'another default policy for this priority was just saved');
@@ -82,13 +73,7 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const data = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(slaPolicies)
-          .where(eq(slaPolicies.organizationId, request.principal.organizationId))
-          .orderBy(asc(slaPolicies.priority), asc(slaPolicies.name)),
-      );
+      const data = await request.inTenant((tx) => listSlaPolicies(tx, request.principal.organizationId));
       return { data };
     },
   );
@@ -105,11 +90,8 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const [found] = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(slaPolicies)
-          .where(rowOfOrganization(slaPolicies, request.principal.organizationId, request.params.id)),
+      const found = await request.inTenant((tx) =>
+        findSlaPolicy(tx, request.principal.organizationId, request.params.id),
       );
       if (!found) throw notFound('SLA policy');
       return found;
@@ -131,20 +113,19 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { organizationId, userId } = request.principal;
       const created = await oneDefaultPerPriority(
         request.inTenant(async (tx) => {
-          if (request.body.isDefault) await demoteOtherDefaults(tx, organizationId, request.body.priority);
-          const [row] = await tx
-            .insert(slaPolicies)
-            .values({ ...request.body, organizationId })
-            .returning();
+          if (request.body.isDefault) {
+            await demoteOtherDefaultPolicies(tx, organizationId, request.body.priority);
+          }
+          const row = await insertSlaPolicy(tx, organizationId, request.body);
           await recordAudit(tx, {
             organizationId,
             actorId: userId,
             action: 'sla_policy.created',
             targetType: 'sla_policy',
-            targetId: row!.id,
+            targetId: row.id,
             after: row,
           });
-          return row!;
+          return row;
         }),
       );
       return reply.code(201).send(created);
@@ -168,19 +149,11 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       const updated: SlaPolicy | undefined = await oneDefaultPerPriority(
         request.inTenant(async (tx) => {
-          const [current] = await tx
-            .select()
-            .from(slaPolicies)
-            .where(rowOfOrganization(slaPolicies, organizationId, id))
-            .for('update');
+          const current = await lockSlaPolicy(tx, organizationId, id);
           if (!current) return undefined;
           const next = { ...current, ...request.body };
-          if (next.isDefault) await demoteOtherDefaults(tx, organizationId, next.priority, id);
-          const [row] = await tx
-            .update(slaPolicies)
-            .set({ ...request.body, updatedAt: new Date() })
-            .where(rowOfOrganization(slaPolicies, organizationId, id))
-            .returning();
+          if (next.isDefault) await demoteOtherDefaultPolicies(tx, organizationId, next.priority, id);
+          const row = await updateSlaPolicy(tx, organizationId, id, request.body);
           await recordAudit(tx, {
             organizationId,
             actorId: userId,
@@ -212,10 +185,7 @@ export const slaPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
       const deleted = await request.inTenant(async (tx) => {
-        const [row] = await tx
-          .delete(slaPolicies)
-          .where(rowOfOrganization(slaPolicies, organizationId, request.params.id))
-          .returning();
+        const row = await deleteSlaPolicy(tx, organizationId, request.params.id);
         if (row) {
           await recordAudit(tx, {
             organizationId,

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, asc, eq, ilike } from 'drizzle-orm';
 import { Type } from 'typebox';
-import type { Tx } from '../../db/client.js';
-import { rowOfOrganization } from '../../db/queries/scope.js';
-import { replaceTicketTag } from '../../db/queries/tags.js';
-import { escapeLike } from '../../db/queries/tickets.js';
-import { tags } from '../../db/schema/index.js';
+import {
+  deleteTag,
+  findTag,
+  insertTag,
+  listTags,
+  lockTag,
+  replaceTicketTag,
+  updateTag,
+} from '../../db/queries/tags.js';
 import { conflictOnDuplicate, notFound, unprocessable } from '../errors.js';
 import { adminOnly } from '../route-helpers.js';
 import { authErrors, errors, IdParams, NoContent, Timestamp, Uuid } from '../schemas/common.js';
@@ -47,16 +50,6 @@ const MergeBody = Type.Object(
 const uniqueName = <T>(write: Promise<T>) =>
   conflictOnDuplicate(write, 'a tag of that name already exists (merge the two instead)');
 
-/** The tag, its row locked until the transaction ends, or undefined. */
-async function lockTag(tx: Tx, organizationId: string, id: string) {
-  const [tag] = await tx
-    .select()
-    .from(tags)
-    .where(rowOfOrganization(tags, organizationId, id))
-    .for('update');
-  return tag;
-}
-
 /** The organisation's tag vocabulary: agents read it, admins and owners manage it. */
 export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -74,18 +67,7 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { search } = request.query;
-      const data = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(tags)
-          .where(
-            and(
-              eq(tags.organizationId, request.principal.organizationId),
-              search ? ilike(tags.name, `%${escapeLike(search)}%`) : undefined,
-            ),
-          )
-          .orderBy(asc(tags.name)),
-      );
+      const data = await request.inTenant((tx) => listTags(tx, request.principal.organizationId, search));
       return { data };
     },
   );
@@ -101,11 +83,8 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const [found] = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(tags)
-          .where(rowOfOrganization(tags, request.principal.organizationId, request.params.id)),
+      const found = await request.inTenant((tx) =>
+        findTag(tx, request.principal.organizationId, request.params.id),
       );
       if (!found) throw notFound('tag');
       return found;
@@ -126,12 +105,7 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { organizationId } = request.principal;
       const { name, colour } = request.body;
-      const created = await request.inTenant(async (tx) => {
-        const [row] = await uniqueName(
-          tx.insert(tags).values({ organizationId, name, colour: colour?.toLowerCase() }).returning(),
-        );
-        return row!;
-      });
+      const created = await request.inTenant((tx) => uniqueName(insertTag(tx, organizationId, name, colour)));
       return reply.code(201).send(created);
     },
   );
@@ -155,13 +129,7 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const updated = await request.inTenant(async (tx) => {
         const before = await lockTag(tx, organizationId, request.params.id);
         if (!before) return undefined;
-        const [row] = await uniqueName(
-          tx
-            .update(tags)
-            .set({ name, colour: colour?.toLowerCase(), updatedAt: new Date() })
-            .where(eq(tags.id, before.id))
-            .returning(),
-        );
+        const row = await uniqueName(updateTag(tx, before.id, { name, colour }));
         if (name !== undefined) await replaceTicketTag(tx, organizationId, before.name, name, userId);
         return row;
       });
@@ -201,7 +169,7 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const target = await lockTag(tx, organizationId, intoId);
         if (!target) throw unprocessable('no such tag to merge into');
         const ticketsChanged = await replaceTicketTag(tx, organizationId, source.name, target.name, userId);
-        await tx.delete(tags).where(eq(tags.id, source.id));
+        await deleteTag(tx, organizationId, source.id);
         return { tag: target, ticketsChanged };
       });
       if (!merged) throw notFound('tag');
@@ -223,12 +191,9 @@ export const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const deleted = await request.inTenant((tx) =>
-        tx
-          .delete(tags)
-          .where(rowOfOrganization(tags, request.principal.organizationId, request.params.id))
-          .returning({ id: tags.id }),
+        deleteTag(tx, request.principal.organizationId, request.params.id),
       );
-      if (!deleted.length) throw notFound('tag');
+      if (!deleted) throw notFound('tag');
       return reply.code(204).send(null);
     },
   );

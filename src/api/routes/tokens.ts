@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, isNull } from 'drizzle-orm';
 import { Type } from 'typebox';
+import { findApiToken, listApiTokens, revokeApiToken } from '../../db/queries/api-tokens.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
 import { findMember } from '../../db/queries/organization-members.js';
-import { apiTokens } from '../../db/schema/index.js';
 import { DAY_MS } from '../../domain/vocabulary.js';
 import { issueApiToken } from '../auth/tokens.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';
@@ -59,13 +58,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const data = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(apiTokens)
-          .where(eq(apiTokens.organizationId, request.principal.organizationId))
-          .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id)),
-      );
+      const data = await request.inTenant((tx) => listApiTokens(tx, request.principal.organizationId));
       return { data };
     },
   );
@@ -138,18 +131,13 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { organizationId, userId, role } = request.principal;
       const [token] = await request.inTenant(async (tx) => {
-        const owned = and(eq(apiTokens.organizationId, organizationId), eq(apiTokens.id, request.params.id));
-        const [target] = await tx.select({ userId: apiTokens.userId }).from(apiTokens).where(owned);
+        const target = await findApiToken(tx, organizationId, request.params.id);
         if (!target) return [];
         // An owner's tokens are the owners' to manage: an admin cannot lock an owner out.
         const holder = await findMember(tx, organizationId, target.userId);
         if (holder?.role === 'owner' && role !== 'owner')
           throw forbidden('only an owner can revoke an owner’s token');
-        const [revoked] = await tx
-          .update(apiTokens)
-          .set({ revokedAt: new Date() })
-          .where(and(owned, isNull(apiTokens.revokedAt)))
-          .returning();
+        const revoked = await revokeApiToken(tx, organizationId, target.id);
         if (revoked) {
           await recordAudit(tx, {
             organizationId,

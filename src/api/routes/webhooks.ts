@@ -1,15 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { recordAudit } from '../../db/queries/audit-logs.js';
 import {
   DELIVERY_LOG_LIMIT,
+  deleteWebhook,
   findWebhook,
+  insertWebhook,
   listWebhooks,
+  queuePingDelivery,
+  updateWebhook,
   webhookDeliveryLog,
 } from '../../db/queries/webhooks.js';
-import { type Webhook, webhookDeliveries, webhooks } from '../../db/schema/index.js';
+import type { Webhook } from '../../db/schema/index.js';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../../domain/vocabulary.js';
 import type { HostPolicy } from '../../net/host-policy.js';
 import { newWebhookSecret } from '../../webhooks/signature.js';
@@ -119,19 +121,16 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: 
       const { organizationId, userId } = request.principal;
       await refuseHiddenUrl(webhookHosts, request.body.url, 'body.url');
       const created = await request.inTenant(async (tx) => {
-        const [row] = await tx
-          .insert(webhooks)
-          .values({ ...request.body, organizationId, secret: newWebhookSecret() })
-          .returning();
+        const row = await insertWebhook(tx, organizationId, newWebhookSecret(), request.body);
         await recordAudit(tx, {
           organizationId,
           actorId: userId,
           action: 'webhook.created',
           targetType: 'webhook',
-          targetId: row!.id,
-          after: view(row!),
+          targetId: row.id,
+          after: view(row),
         });
-        return row!;
+        return row;
       });
       const { organizationId: _org, ...shown } = created;
       return reply.code(201).send(shown);
@@ -157,11 +156,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: 
         // Not found first: another organisation's webhook answers as a missing one, whatever the body.
         if (!before) throw notFound('webhook');
         if (request.body.url !== undefined) await refuseHiddenUrl(webhookHosts, request.body.url, 'body.url');
-        const [row] = await tx
-          .update(webhooks)
-          .set({ ...request.body, updatedAt: new Date() })
-          .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, before.id)))
-          .returning();
+        const row = await updateWebhook(tx, organizationId, before.id, request.body);
         await recordAudit(tx, {
           organizationId,
           actorId: userId,
@@ -190,10 +185,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: 
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
       await request.inTenant(async (tx) => {
-        const [row] = await tx
-          .delete(webhooks)
-          .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, request.params.id)))
-          .returning();
+        const row = await deleteWebhook(tx, organizationId, request.params.id);
         if (!row) throw notFound('webhook');
         await recordAudit(tx, {
           organizationId,
@@ -260,25 +252,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps & { webhookHosts: 
       const queued = await request.inTenant(async (tx) => {
         const hook = await findWebhook(tx, organizationId, request.params.id);
         if (!hook) throw notFound('webhook');
-        const eventId = randomUUID();
-        const [row] = await tx
-          .insert(webhookDeliveries)
-          .values({
-            organizationId,
-            webhookId: hook.id,
-            url: hook.url,
-            eventId,
-            eventType: 'ping',
-            payload: {
-              id: eventId,
-              type: 'ping',
-              createdAt: new Date().toISOString(),
-              organizationId,
-              data: { webhookId: hook.id },
-            },
-          })
-          .returning({ id: webhookDeliveries.id });
-        return { deliveryId: row!.id, eventId };
+        return queuePingDelivery(tx, organizationId, hook);
       });
       return reply.code(202).send(queued);
     },

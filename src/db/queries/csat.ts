@@ -4,6 +4,14 @@ import { csatSurveys, organizations, tickets } from '../schema/index.js';
 import type { StatsPeriod } from './stats.js';
 
 /** A survey with what its page shows: the ticket and organisation it asks about. */
+/** Records a survey due to the ticket's customer; a repeat of the (derived) id is a no-op. */
+export async function recordSurveyOnce(
+  db: Queryable,
+  survey: { id: string; organizationId: string; ticketId: string; customerId: string; email: string },
+) {
+  await db.insert(csatSurveys).values(survey).onConflictDoNothing({ target: csatSurveys.id });
+}
+
 export async function findSurvey(db: Queryable, surveyId: string) {
   const [survey] = await db
     .select({

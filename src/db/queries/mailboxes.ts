@@ -1,7 +1,9 @@
-import { and, asc, eq, inArray, isNotNull, isNull, notExists } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Queryable } from '../client.js';
-import { type Mailbox, mailboxes } from '../schema/index.js';
+import type { EnvMailbox } from '../../config.js';
+import type { Database, Queryable } from '../client.js';
+import { type Mailbox, mailboxes, organizations } from '../schema/index.js';
+import { findRowOfOrganization } from './scope.js';
 
 const isVerified = isNotNull(mailboxes.verifiedAt);
 
@@ -18,6 +20,16 @@ export async function routingMailbox(
     .orderBy(asc(mailboxes.verifiedAt))
     .limit(1);
   return row;
+}
+
+/** One of the organisation's mailboxes, or undefined. */
+export const findMailbox = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, mailboxes, organizationId, id);
+
+/** Adds a mailbox; the row. */
+export async function insertMailbox(db: Queryable, mailbox: typeof mailboxes.$inferInsert) {
+  const [row] = await db.insert(mailboxes).values(mailbox).returning();
+  return row!;
 }
 
 /** Every verified address: the installation's own (mail from them is a loop). */
@@ -136,3 +148,59 @@ export const fromSender = (sender: MailSender) => ({
   fromName: sender.name,
   replyTo: sender.address,
 });
+
+/** Every active mailbox with IMAP settings, whichever organisation's: the ones a reader runs for. */
+export async function readableMailboxIds(db: Queryable): Promise<string[]> {
+  const rows = await db
+    .select({ id: mailboxes.id })
+    .from(mailboxes)
+    .where(and(eq(mailboxes.isActive, true), isNotNull(mailboxes.imapHost)));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The env-configured mailbox as a `mailboxes` row (created or updated, found by its address), in the
+ * organisation named by SUPPORT_ORGANIZATION, which is created when it does not exist yet.
+ */
+export async function upsertEnvMailbox(admin: Database, mailbox: EnvMailbox): Promise<string> {
+  await admin
+    .insert(organizations)
+    .values({ name: mailbox.organizationSlug, slug: mailbox.organizationSlug })
+    .onConflictDoNothing({ target: organizations.slug });
+  const [org] = await admin
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.slug, mailbox.organizationSlug));
+  const settings = {
+    imapHost: mailbox.host,
+    imapPort: mailbox.port,
+    imapSecure: mailbox.secure,
+    imapUser: mailbox.user,
+    imapPassword: mailbox.password,
+    imapFolder: mailbox.folder,
+    isActive: true,
+    updatedAt: new Date(),
+  };
+  // The operator configured it: verified by that act.
+  const [row] = await admin
+    .insert(mailboxes)
+    .values({
+      organizationId: org!.id,
+      name: mailbox.address,
+      address: mailbox.address,
+      verifiedAt: new Date(),
+      ...settings,
+    })
+    .onConflictDoUpdate({
+      target: mailboxes.address,
+      targetWhere: sql`${mailboxes.verifiedAt} is not null`,
+      set: settings,
+    })
+    .returning({ id: mailboxes.id, organizationId: mailboxes.organizationId });
+  if (row!.organizationId !== org!.id) {
+    throw new Error(
+      `SUPPORT_ADDRESS ${mailbox.address} already belongs to another organisation than ${mailbox.organizationSlug}`,
+    );
+  }
+  return row!.id;
+}

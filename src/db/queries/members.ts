@@ -1,6 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import { USER_ROLES } from '../../domain/vocabulary.js';
 import type { Queryable } from '../client.js';
 import { type UserRole, userOrganizations, users } from '../schema/index.js';
+import { revokeApiTokensOf } from './api-tokens.js';
 import { requirePlanRoom } from './subscriptions.js';
 
 export interface MemberInput {
@@ -64,8 +66,9 @@ export async function ensureMember(db: Queryable, organizationId: string, input:
 /** Raises (never lowers) a member's role, e.g. a customer who becomes an agent (needs a free seat). */
 export async function promoteMember(db: Queryable, organizationId: string, userId: string, role: UserRole) {
   await requireSeatFor(db, organizationId, userId, role);
-  const rank = sql`array_position(array['customer','agent','admin','owner']::user_role[], ${userOrganizations.role})`;
-  const target = sql`array_position(array['customer','agent','admin','owner']::user_role[], ${role}::user_role)`;
+  // USER_ROLES ranks the roles: only a membership of a lower one changes.
+  const lower = USER_ROLES.slice(0, USER_ROLES.indexOf(role));
+  if (lower.length === 0) return;
   await db
     .update(userOrganizations)
     .set({ role })
@@ -73,7 +76,7 @@ export async function promoteMember(db: Queryable, organizationId: string, userI
       and(
         eq(userOrganizations.userId, userId),
         eq(userOrganizations.organizationId, organizationId),
-        sql`${rank} < ${target}`,
+        inArray(userOrganizations.role, lower),
       ),
     );
 }
@@ -98,4 +101,15 @@ export async function setMemberRole(db: Queryable, organizationId: string, userI
     .update(userOrganizations)
     .set({ role })
     .where(and(eq(userOrganizations.organizationId, organizationId), eq(userOrganizations.userId, userId)));
+}
+
+/**
+ * Ends the user's membership of the organisation and revokes their API tokens for it: revoked rather
+ * than left to fail, so re-adding the person later does not revive old tokens.
+ */
+export async function removeMember(db: Queryable, organizationId: string, userId: string) {
+  await db
+    .delete(userOrganizations)
+    .where(and(eq(userOrganizations.organizationId, organizationId), eq(userOrganizations.userId, userId)));
+  await revokeApiTokensOf(db, organizationId, userId);
 }

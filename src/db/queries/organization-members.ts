@@ -28,6 +28,12 @@ export async function findMember(db: Queryable, organizationId: string, userId: 
   return member;
 }
 
+/** The member of the organisation whose account has this (normalised) address, or undefined. */
+export async function findMemberByEmail(db: Queryable, organizationId: string, email: string) {
+  const [member] = await selectMembers(db, organizationId, eq(users.email, email));
+  return member;
+}
+
 /** The organisation's members, optionally of one role, by name. */
 export function listMembers(db: Queryable, organizationId: string, role?: UserRole) {
   return selectMembers(db, organizationId, role ? eq(userOrganizations.role, role) : undefined).orderBy(

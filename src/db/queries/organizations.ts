@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { DEFAULT_SLA_TIMES } from '../../workflows/sla-defaults.js';
+import { DEFAULT_SLA_TIMES } from '../../domain/sla-defaults.js';
 import type { Database, Queryable } from '../client.js';
 import {
   cannedResponses,
@@ -64,6 +64,26 @@ export async function createOrganization(
       .values(STARTER_CANNED_RESPONSES.map((c) => ({ ...c, organizationId: org!.id })));
     return org!;
   });
+}
+
+/** The organisation's row, or undefined. */
+export async function findOrganization(db: Queryable, organizationId: string) {
+  const [org] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
+  return org;
+}
+
+/** Renames the organisation (when `name` is given) and replaces its settings; the row after. */
+export async function updateOrganization(
+  db: Queryable,
+  organizationId: string,
+  { name, settings }: { name?: string; settings: OrganizationSettings },
+) {
+  const [org] = await db
+    .update(organizations)
+    .set({ ...(name === undefined ? {} : { name }), settings, updatedAt: new Date() })
+    .where(eq(organizations.id, organizationId))
+    .returning();
+  return org!;
 }
 
 export async function findOrganizationBySlug(db: Queryable, slug: string) {

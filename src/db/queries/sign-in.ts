@@ -78,6 +78,27 @@ export interface StaffMembership {
 }
 
 /** The active organisations where the person is agent, admin or owner. */
+/**
+ * The person's role in the organisation, whether it is active (else undefined), whether it asks for a
+ * second factor and whether the person has one: what a session needs to act for the organisation.
+ */
+export async function staffAccessOf(db: Queryable, userId: string, organizationId: string) {
+  const [found] = await db
+    .select({
+      role: userOrganizations.role,
+      requiresTwoFactor: sql<boolean>`coalesce((${organizations.settings}->>'requireTwoFactor')::boolean, false)`,
+      hasTwoFactor: sql<boolean>`${users.twoFactorEnabledAt} is not null`,
+    })
+    .from(userOrganizations)
+    .innerJoin(
+      organizations,
+      and(eq(organizations.id, userOrganizations.organizationId), eq(organizations.isActive, true)),
+    )
+    .innerJoin(users, eq(users.id, userOrganizations.userId))
+    .where(and(eq(userOrganizations.userId, userId), eq(userOrganizations.organizationId, organizationId)));
+  return found;
+}
+
 export async function staffMemberships(db: Queryable, userId: string): Promise<StaffMembership[]> {
   const rows = await db
     .select({

@@ -1,11 +1,18 @@
-import { and, eq } from 'drizzle-orm';
-import { DEFAULT_SLA_TIMES, type TicketPriority } from '../../workflows/sla-defaults.js';
+import { and, asc, eq, ne } from 'drizzle-orm';
+import {
+  DEFAULT_AUTO_CLOSE_DAYS,
+  DEFAULT_SLA_TIMES,
+  type TicketPriority,
+} from '../../domain/sla-defaults.js';
 import type { SlaPolicyContext } from '../../workflows/ticket-state.js';
 import type { Queryable } from '../client.js';
 import { type OrganizationSettings, organizations, type SlaPolicy, slaPolicies } from '../schema/index.js';
-import { rowOfOrganization } from './scope.js';
-
-const DEFAULT_AUTO_CLOSE_DAYS = 7;
+import {
+  deleteRowOfOrganization,
+  findRowOfOrganization,
+  rowOfOrganization,
+  updateRowOfOrganization,
+} from './scope.js';
 
 /** The organisation's default policy for a priority, else the seed's DEFAULT_SLA_TIMES, as the workflow needs it. */
 export async function loadSlaPolicy(
@@ -61,3 +68,66 @@ export async function findSlaPolicyContext(db: Queryable, organizationId: string
   const { policy, settings } = found;
   return { policy, context: policyContext(policy, settings ?? {}, policy.priority) };
 }
+
+type SlaPolicyFields = Omit<
+  typeof slaPolicies.$inferInsert,
+  'id' | 'organizationId' | 'createdAt' | 'updatedAt'
+>;
+
+/** The organisation's SLA policies by priority, then name. */
+export function listSlaPolicies(db: Queryable, organizationId: string) {
+  return db
+    .select()
+    .from(slaPolicies)
+    .where(eq(slaPolicies.organizationId, organizationId))
+    .orderBy(asc(slaPolicies.priority), asc(slaPolicies.name));
+}
+
+/** One of the organisation's SLA policies, or undefined. */
+export const findSlaPolicy = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, slaPolicies, organizationId, id);
+
+/** The SLA policy, its row locked until the transaction ends, or undefined. */
+export const lockSlaPolicy = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, slaPolicies, organizationId, id, { forUpdate: true });
+
+/** Makes room for a new default: the previous default of that priority (other than `keepId`) stops being one. */
+export async function demoteOtherDefaultPolicies(
+  db: Queryable,
+  organizationId: string,
+  priority: TicketPriority,
+  keepId?: string,
+) {
+  await db
+    .update(slaPolicies)
+    .set({ isDefault: false, updatedAt: new Date() })
+    .where(
+      and(
+        eq(slaPolicies.organizationId, organizationId),
+        eq(slaPolicies.priority, priority),
+        eq(slaPolicies.isDefault, true),
+        keepId ? ne(slaPolicies.id, keepId) : undefined,
+      ),
+    );
+}
+
+/** Creates a policy; rejects with the unique violation when another default of its priority exists. */
+export async function insertSlaPolicy(db: Queryable, organizationId: string, fields: SlaPolicyFields) {
+  const [row] = await db
+    .insert(slaPolicies)
+    .values({ ...fields, organizationId })
+    .returning();
+  return row!;
+}
+
+/** Changes the policy; the row after, or undefined when it is not the organisation's. */
+export const updateSlaPolicy = (
+  db: Queryable,
+  organizationId: string,
+  id: string,
+  changes: Partial<SlaPolicyFields>,
+) => updateRowOfOrganization(db, slaPolicies, organizationId, id, changes);
+
+/** Deletes the policy; the row deleted, or undefined. */
+export const deleteSlaPolicy = (db: Queryable, organizationId: string, id: string) =>
+  deleteRowOfOrganization(db, slaPolicies, organizationId, id);

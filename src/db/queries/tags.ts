@@ -1,5 +1,55 @@
-import { sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.js';
+import { tags } from '../schema/index.js';
+import { deleteRowOfOrganization, findRowOfOrganization } from './scope.js';
+import { escapeLike } from './tickets.js';
+
+type TagChanges = Partial<Pick<typeof tags.$inferInsert, 'name' | 'colour'>>;
+
+/** The organisation's tags by name, or those whose name contains `search`. */
+export function listTags(db: Queryable, organizationId: string, search?: string) {
+  return db
+    .select()
+    .from(tags)
+    .where(
+      and(
+        eq(tags.organizationId, organizationId),
+        search ? ilike(tags.name, `%${escapeLike(search)}%`) : undefined,
+      ),
+    )
+    .orderBy(asc(tags.name));
+}
+
+/** One of the organisation's tags, or undefined. */
+export const findTag = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, tags, organizationId, id);
+
+/** The tag, its row locked until the transaction ends, or undefined. */
+export const lockTag = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, tags, organizationId, id, { forUpdate: true });
+
+/** Adds a tag (colour stored lower-case); rejects with the unique violation when the name is taken. */
+export async function insertTag(db: Queryable, organizationId: string, name: string, colour?: string) {
+  const [row] = await db
+    .insert(tags)
+    .values({ organizationId, name, colour: colour?.toLowerCase() })
+    .returning();
+  return row!;
+}
+
+/** Renames or recolours the tag row `id` (the tickets carrying it: `replaceTicketTag`). */
+export async function updateTag(db: Queryable, id: string, { name, colour }: TagChanges) {
+  const [row] = await db
+    .update(tags)
+    .set({ name, colour: colour?.toLowerCase(), updatedAt: new Date() })
+    .where(eq(tags.id, id))
+    .returning();
+  return row;
+}
+
+/** Removes the tag from the vocabulary (tickets keep the word); the row deleted, or undefined. */
+export const deleteTag = (db: Queryable, organizationId: string, id: string) =>
+  deleteRowOfOrganization(db, tags, organizationId, id);
 
 /**
  * Replaces the tag `from` by `to` on every ticket of the organisation that has it (keeping the order of

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../client.js';
-import { webhookDeliveries, webhooks } from '../schema/index.js';
+import { type Webhook, webhookDeliveries, webhooks } from '../schema/index.js';
+import { deleteRowOfOrganization, findRowOfOrganization, updateRowOfOrganization } from './scope.js';
+
+type WebhookFields = Pick<typeof webhooks.$inferInsert, 'url' | 'events' | 'description' | 'isActive'>;
 
 /** Deliveries shown per page of a webhook's log. */
 export const DELIVERY_LOG_LIMIT = 50;
@@ -13,12 +17,60 @@ export async function listWebhooks(db: Queryable, organizationId: string) {
     .orderBy(webhooks.createdAt, webhooks.id);
 }
 
-export async function findWebhook(db: Queryable, organizationId: string, id: string) {
+export const findWebhook = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, webhooks, organizationId, id);
+
+/** Registers a webhook signing with `secret`; the row. */
+export async function insertWebhook(
+  db: Queryable,
+  organizationId: string,
+  secret: string,
+  fields: WebhookFields,
+) {
   const [row] = await db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, id)));
-  return row;
+    .insert(webhooks)
+    .values({ ...fields, organizationId, secret })
+    .returning();
+  return row!;
+}
+
+/** Changes the webhook; the row after, or undefined when it is not the organisation's. */
+export const updateWebhook = (
+  db: Queryable,
+  organizationId: string,
+  id: string,
+  changes: Partial<WebhookFields>,
+) => updateRowOfOrganization(db, webhooks, organizationId, id, changes);
+
+/** Removes the webhook (its delivery log goes with it); the row deleted, or undefined. */
+export const deleteWebhook = (db: Queryable, organizationId: string, id: string) =>
+  deleteRowOfOrganization(db, webhooks, organizationId, id);
+
+/** Queues a `ping` event for the webhook alone; its delivery's id and the event's. */
+export async function queuePingDelivery(
+  db: Queryable,
+  organizationId: string,
+  hook: Pick<Webhook, 'id' | 'url'>,
+) {
+  const eventId = randomUUID();
+  const [row] = await db
+    .insert(webhookDeliveries)
+    .values({
+      organizationId,
+      webhookId: hook.id,
+      url: hook.url,
+      eventId,
+      eventType: 'ping',
+      payload: {
+        id: eventId,
+        type: 'ping',
+        createdAt: new Date().toISOString(),
+        organizationId,
+        data: { webhookId: hook.id },
+      },
+    })
+    .returning({ id: webhookDeliveries.id });
+  return { deliveryId: row!.id, eventId };
 }
 
 /** The newest deliveries of a webhook first; `before` pages on by creation time. */

@@ -1,4 +1,4 @@
-export type { TicketPriority } from '../domain/vocabulary.js';
+export type { TicketPriority } from './vocabulary.js';
 
 /** Default SLA targets per priority, in business minutes. */
 export const DEFAULT_SLA_TIMES = {
@@ -7,3 +7,6 @@ export const DEFAULT_SLA_TIMES = {
   high: { firstResponseTime: 4 * 60, resolutionTime: 8 * 60 },
   urgent: { firstResponseTime: 60, resolutionTime: 4 * 60 },
 } as const;
+
+/** Days a resolved ticket waits for the customer before it closes, unless the organisation sets its own. */
+export const DEFAULT_AUTO_CLOSE_DAYS = 7;
