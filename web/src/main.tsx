@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { ACCOUNT_PAGES, AccountPage, type AccountPageName } from './account';
 import { AdminPage, isAdminRole } from './admin';
 import { api, currentRole, errorText, type SessionView, useCsrfToken } from './api';
 import { useKeys } from './hooks';
@@ -122,9 +123,10 @@ function App() {
   const here = useLocation();
   const working = session && !session.twoFactorPending && session.organizationId;
 
+  const accountPage = /^\/account\/([a-z-]+)$/.exec(here.pathname)?.[1] as AccountPageName | undefined;
+  const standalone = here.pathname === '/survey' || (accountPage && ACCOUNT_PAGES.includes(accountPage));
   useEffect(() => {
-    if (location.pathname !== '/survey')
-      api<SessionView>('GET', '/auth/session').then(setSession, () => setSession(null));
+    if (!standalone) api<SessionView>('GET', '/auth/session').then(setSession, () => setSession(null));
   }, []);
   useEffect(() => {
     if (session) useCsrfToken(session.csrfToken);
@@ -143,6 +145,8 @@ function App() {
   );
 
   if (here.pathname === '/survey') return <SurveyPage />;
+  // The account emails' links: for someone who may not be able to sign in (yet).
+  if (standalone && accountPage) return <AccountPage page={accountPage} />;
   if (session === undefined) return <p class="loading">Loading…</p>;
   if (!working) return <SignIn session={session} onSession={setSession} />;
   const me = session.user;

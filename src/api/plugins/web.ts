@@ -31,7 +31,7 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /** A browser navigating (an address typed, a link followed), as opposed to an API client. */
-/** The single page's routes (web/src/main.tsx): the inbox, a ticket, search, the survey page, admin pages, reports, the person's notification settings. */
+/** The single page's routes (web/src/main.tsx): the inbox, a ticket, search, the survey page, admin pages, reports, the person's notification settings, the account emails' links. */
 export const APP_PATHS = [
   '/inbox',
   '/t/:id',
@@ -40,6 +40,11 @@ export const APP_PATHS = [
   '/admin',
   '/reports',
   '/settings/notifications',
+  // The account emails' links (src/mail/templates.ts accountMail).
+  '/account/verify-email',
+  '/account/reset-password',
+  '/account/confirm-email',
+  '/account/forgot-password',
 ];
 
 export const wantsPage = (request: FastifyRequest) =>
