@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { findOutboundEmail, recordDeliveryAttempt } from '../db/queries/outbound-mail.js';
 import { countEmail } from '../db/queries/subscriptions.js';
-import { outboundEmails } from '../db/schema/index.js';
+import type { NewOutboundEmail } from '../db/schema/index.js';
 import { PermanentMailError } from '../mail/mailer.js';
 import type { ActivityDeps } from './context.js';
 
@@ -20,24 +20,10 @@ async function retrying<T>(fn: () => Promise<T>): Promise<T> {
 
 export function createMailActivities({ db, mailer, storage }: ActivityDeps) {
   /** Updates a mail not yet sent; the one update that marks it sent also counts it in the month's usage. */
-  const mark = (
-    organizationId: string,
-    outboundId: string,
-    set: Partial<typeof outboundEmails.$inferInsert>,
-  ) =>
+  const mark = (organizationId: string, outboundId: string, set: Partial<NewOutboundEmail>) =>
     db.withTenant({ organizationId }, async (tx) => {
-      const [updated] = await tx
-        .update(outboundEmails)
-        .set({ ...set, attempts: sql`${outboundEmails.attempts} + 1` })
-        .where(
-          and(
-            eq(outboundEmails.id, outboundId),
-            eq(outboundEmails.organizationId, organizationId),
-            ne(outboundEmails.status, 'sent'),
-          ),
-        )
-        .returning({ status: outboundEmails.status });
-      if (updated?.status === 'sent') await countEmail(tx, organizationId, 'outbound');
+      const status = await recordDeliveryAttempt(tx, organizationId, outboundId, set);
+      if (status === 'sent') await countEmail(tx, organizationId, 'outbound');
     });
 
   return {
@@ -52,11 +38,8 @@ export function createMailActivities({ db, mailer, storage }: ActivityDeps) {
       outboundId: string;
       organizationId: string;
     }): Promise<void> {
-      const [mail] = await db.withTenant({ organizationId }, (tx) =>
-        tx
-          .select()
-          .from(outboundEmails)
-          .where(and(eq(outboundEmails.id, outboundId), eq(outboundEmails.organizationId, organizationId))),
+      const mail = await db.withTenant({ organizationId }, (tx) =>
+        findOutboundEmail(tx, organizationId, outboundId),
       );
       if (mail?.status !== 'pending') return;
       try {

@@ -1,10 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { asc, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { rowOfOrganization } from '../../db/queries/scope.js';
+import {
+  deleteMailbox,
+  findMailbox,
+  insertMailbox,
+  listMailboxes,
+  lockMailbox,
+  mailboxDirectory,
+  updateMailbox,
+} from '../../db/queries/mailboxes.js';
 import { requirePlanRoom } from '../../db/queries/subscriptions.js';
-import { type Mailbox, mailboxes } from '../../db/schema/index.js';
+import type { Mailbox } from '../../db/schema/index.js';
 import type { HostPolicy } from '../../net/host-policy.js';
 import type { ApiDeps } from '../deps.js';
 import { conflictOnDuplicate, notFound } from '../errors.js';
@@ -124,13 +131,7 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
       },
     },
     async (request) => {
-      const rows = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(mailboxes)
-          .where(eq(mailboxes.organizationId, request.principal.organizationId))
-          .orderBy(asc(mailboxes.address)),
-      );
+      const rows = await request.inTenant((tx) => listMailboxes(tx, request.principal.organizationId));
       return { data: rows.map(mailboxView) };
     },
   );
@@ -152,13 +153,7 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
       },
     },
     async (request) => {
-      const data = await request.inTenant((tx) =>
-        tx
-          .select({ id: mailboxes.id, name: mailboxes.name, address: mailboxes.address })
-          .from(mailboxes)
-          .where(eq(mailboxes.organizationId, request.principal.organizationId))
-          .orderBy(asc(mailboxes.name), asc(mailboxes.address)),
-      );
+      const data = await request.inTenant((tx) => mailboxDirectory(tx, request.principal.organizationId));
       return { data };
     },
   );
@@ -175,11 +170,8 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
       },
     },
     async (request) => {
-      const [found] = await request.inTenant((tx) =>
-        tx
-          .select()
-          .from(mailboxes)
-          .where(rowOfOrganization(mailboxes, request.principal.organizationId, request.params.id)),
+      const found = await request.inTenant((tx) =>
+        findMailbox(tx, request.principal.organizationId, request.params.id),
       );
       if (!found) throw notFound('mailbox');
       return mailboxView(found);
@@ -204,25 +196,26 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
       await refuseHiddenHosts(mailboxHosts, request.body);
-      const [created] = await uniqueAddress(
+      const created = await uniqueAddress(
         request.inTenant(async (tx) => {
           await requirePlanRoom(tx, organizationId, 'mailboxes');
-          const rows = await tx
-            .insert(mailboxes)
-            .values({ ...request.body, address: request.body.address.toLowerCase(), organizationId })
-            .returning();
+          const row = await insertMailbox(tx, {
+            ...request.body,
+            address: request.body.address.toLowerCase(),
+            organizationId,
+          });
           await recordAudit(tx, {
             organizationId,
             actorId: userId,
             action: 'mailbox.created',
             targetType: 'mailbox',
-            targetId: rows[0]!.id,
-            after: mailboxView(rows[0]!),
+            targetId: row.id,
+            after: mailboxView(row),
           });
-          return rows;
+          return row;
         }),
       );
-      return reply.code(201).send(mailboxView(created!));
+      return reply.code(201).send(mailboxView(created));
     },
   );
 
@@ -242,24 +235,18 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
       const { address, ...rest } = request.body;
       const { organizationId, userId } = request.principal;
       await refuseHiddenHosts(mailboxHosts, request.body);
-      const [updated] = await uniqueAddress(
+      const updated = await uniqueAddress(
         request.inTenant(async (tx) => {
-          const where = rowOfOrganization(mailboxes, organizationId, request.params.id);
-          const [before] = await tx.select().from(mailboxes).where(where).for('update');
-          if (!before) return [];
+          const before = await lockMailbox(tx, organizationId, request.params.id);
+          if (!before) return undefined;
           const newAddress =
             address && address.toLowerCase() !== before.address ? address.toLowerCase() : null;
           // A verification proves one address: another one is a new claim.
           const unverified = { verifiedAt: null, verificationTokenHash: null, verificationSentAt: null };
-          const rows = await tx
-            .update(mailboxes)
-            .set({
-              ...rest,
-              ...(newAddress ? { address: newAddress, ...unverified } : {}),
-              updatedAt: new Date(),
-            })
-            .where(where)
-            .returning();
+          const after = await updateMailbox(tx, organizationId, before.id, {
+            ...rest,
+            ...(newAddress ? { address: newAddress, ...unverified } : {}),
+          });
           await recordAudit(tx, {
             organizationId,
             actorId: userId,
@@ -267,9 +254,9 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
             targetType: 'mailbox',
             targetId: before.id,
             before: mailboxView(before),
-            after: mailboxView(rows[0]!),
+            after: mailboxView(after!),
           });
-          return rows;
+          return after;
         }),
       );
       if (!updated) throw notFound('mailbox');
@@ -291,10 +278,7 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox<ApiDeps & { mailboxHosts: 
     async (request, reply) => {
       const { organizationId, userId } = request.principal;
       const deleted = await request.inTenant(async (tx) => {
-        const [row] = await tx
-          .delete(mailboxes)
-          .where(rowOfOrganization(mailboxes, organizationId, request.params.id))
-          .returning();
+        const row = await deleteMailbox(tx, organizationId, request.params.id);
         if (row) {
           await recordAudit(tx, {
             organizationId,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, eq } from 'drizzle-orm';
 import { type Static, Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
+import { cannedResponseText } from '../../db/queries/canned-responses.js';
 import { personAsKnownBy } from '../../db/queries/organization-members.js';
 import { findMessage, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
-import { type Attachment, cannedResponses } from '../../db/schema/index.js';
+import type { Attachment } from '../../db/schema/index.js';
 import { sanitizeFilename } from '../../ingest/parse.js';
 import type { Storage } from '../../storage/storage.js';
 import type { ApiDeps } from '../deps.js';
@@ -53,20 +53,12 @@ async function cannedContent(
   body: Pick<Static<typeof ReplyBody>, 'cannedResponseId' | 'shortcut'>,
 ): Promise<string | undefined> {
   if (!body.cannedResponseId && !body.shortcut) return undefined;
-  const [canned] = await tx
-    .select({ content: cannedResponses.content })
-    .from(cannedResponses)
-    .where(
-      and(
-        eq(cannedResponses.organizationId, organizationId),
-        body.cannedResponseId
-          ? eq(cannedResponses.id, body.cannedResponseId)
-          : eq(cannedResponses.shortcut, body.shortcut!),
-      ),
-    )
-    .limit(1);
-  if (!canned) throw unprocessable('no such canned response');
-  return canned.content;
+  const content = await cannedResponseText(tx, organizationId, {
+    id: body.cannedResponseId,
+    shortcut: body.shortcut,
+  });
+  if (content === undefined) throw unprocessable('no such canned response');
+  return content;
 }
 
 /** Stores uploaded files under the organisation's scope; the message keeps their storage keys. */

@@ -38,6 +38,25 @@ export const findCannedResponse = (db: Queryable, organizationId: string, id: st
   findRowOfOrganization(db, cannedResponses, organizationId, id);
 
 /** Whether another canned response of the organisation (than `exceptId`) already has the shortcut. */
+/** The text of a canned response picked by id or by shortcut, or undefined. */
+export async function cannedResponseText(
+  db: Queryable,
+  organizationId: string,
+  pick: { id?: string; shortcut?: string },
+): Promise<string | undefined> {
+  const [row] = await db
+    .select({ content: cannedResponses.content })
+    .from(cannedResponses)
+    .where(
+      and(
+        eq(cannedResponses.organizationId, organizationId),
+        pick.id ? eq(cannedResponses.id, pick.id) : eq(cannedResponses.shortcut, pick.shortcut!),
+      ),
+    )
+    .limit(1);
+  return row?.content;
+}
+
 export async function isShortcutTaken(
   db: Queryable,
   organizationId: string,

@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { EnvMailbox } from '../../config.js';
 import type { Database, Queryable } from '../client.js';
 import { type Mailbox, mailboxes, organizations } from '../schema/index.js';
-import { findRowOfOrganization } from './scope.js';
+import { deleteRowOfOrganization, findRowOfOrganization, updateRowOfOrganization } from './scope.js';
 
 const isVerified = isNotNull(mailboxes.verifiedAt);
 
@@ -25,6 +25,40 @@ export async function routingMailbox(
 /** One of the organisation's mailboxes, or undefined. */
 export const findMailbox = (db: Queryable, organizationId: string, id: string) =>
   findRowOfOrganization(db, mailboxes, organizationId, id);
+
+/** The organisation's mailboxes, by address (the admins' view: settings and state). */
+export function listMailboxes(db: Queryable, organizationId: string) {
+  return db
+    .select()
+    .from(mailboxes)
+    .where(eq(mailboxes.organizationId, organizationId))
+    .orderBy(asc(mailboxes.address));
+}
+
+/** The organisation's mailboxes by name, names and addresses only (what any member may see). */
+export function mailboxDirectory(db: Queryable, organizationId: string) {
+  return db
+    .select({ id: mailboxes.id, name: mailboxes.name, address: mailboxes.address })
+    .from(mailboxes)
+    .where(eq(mailboxes.organizationId, organizationId))
+    .orderBy(asc(mailboxes.name), asc(mailboxes.address));
+}
+
+/** The mailbox, its row locked until the transaction ends, or undefined. */
+export const lockMailbox = (db: Queryable, organizationId: string, id: string) =>
+  findRowOfOrganization(db, mailboxes, organizationId, id, { forUpdate: true });
+
+/** Applies `changes` to one of the organisation's mailboxes; the row after, or undefined. */
+export const updateMailbox = (
+  db: Queryable,
+  organizationId: string,
+  id: string,
+  changes: Partial<typeof mailboxes.$inferInsert>,
+) => updateRowOfOrganization(db, mailboxes, organizationId, id, changes);
+
+/** Deletes one of the organisation's mailboxes; the row deleted, or undefined. */
+export const deleteMailbox = (db: Queryable, organizationId: string, id: string) =>
+  deleteRowOfOrganization(db, mailboxes, organizationId, id);
 
 /** Adds a mailbox; the row. */
 export async function insertMailbox(db: Queryable, mailbox: typeof mailboxes.$inferInsert) {

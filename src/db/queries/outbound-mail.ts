@@ -1,5 +1,5 @@
 // What outgoing mail needs from the database: the outbox row, the facts the templates show, the recipients.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { ADMIN_ROLES, type EmailTemplateKind } from '../../domain/vocabulary.js';
 import type { TemplateText, TicketFacts } from '../../mail/templates.js';
 import type { Queryable } from '../client.js';
@@ -45,6 +45,39 @@ export async function queueEmail(
       ),
     );
   return existing!;
+}
+
+/** An outbox mail, or undefined. */
+export async function findOutboundEmail(db: Queryable, organizationId: string, id: string) {
+  const [mail] = await db
+    .select()
+    .from(outboundEmails)
+    .where(and(eq(outboundEmails.id, id), eq(outboundEmails.organizationId, organizationId)));
+  return mail;
+}
+
+/**
+ * Records an attempt at a mail not yet sent (`set`: its new status, error, time); the status after, or
+ * undefined when it was sent already.
+ */
+export async function recordDeliveryAttempt(
+  db: Queryable,
+  organizationId: string,
+  id: string,
+  set: Partial<NewOutboundEmail>,
+) {
+  const [updated] = await db
+    .update(outboundEmails)
+    .set({ ...set, attempts: sql`${outboundEmails.attempts} + 1` })
+    .where(
+      and(
+        eq(outboundEmails.id, id),
+        eq(outboundEmails.organizationId, organizationId),
+        ne(outboundEmails.status, 'sent'),
+      ),
+    )
+    .returning({ status: outboundEmails.status });
+  return updated?.status;
 }
 
 /** The outbox row queued under `idempotencyKey`, if any. */
