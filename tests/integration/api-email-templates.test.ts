@@ -2,47 +2,43 @@
 // ticket workflows on Temporal, PostgreSQL, the SMTP sink. Wording, display name and signature reach the
 // customer; the resolution notice goes once and answering it reopens the ticket.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import type { AddressObject } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EMAIL_TEMPLATE_KINDS } from '../../src/domain/vocabulary.js';
 import { as, errorOf, tokenFor } from '../support/api.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
-import { type InboundApi, startInboundApi } from '../support/inbound-api.js';
-import { bare, customerEmail, eventually, type IngestHarness, ticketsOf } from '../support/ingest-harness.js';
+import { useInboundApi } from '../support/inbound-api.js';
+import { bare, customerEmail, eventually, ticketsOf } from '../support/ingest-harness.js';
 import type { CapturedMail } from '../support/smtp-sink.js';
 
 const MAIL_WAIT = 60_000;
-let api: InboundApi;
-let h: IngestHarness;
-let app: FastifyInstance;
+const stack = useInboundApi();
 
-beforeAll(async () => {
-  api = await startInboundApi();
-  ({ h, app } = api);
-}, 120_000);
-afterAll(() => api?.close());
-
-const inbound = (raw: string) => api.inbound(raw);
+const inbound = (raw: string) => stack.inbound(raw);
 
 const fromOf = (mail: CapturedMail) => (mail.parsed.from as AddressObject | undefined)?.value[0];
 const mailTo = (address: string, subject: RegExp) =>
-  h.tickets.sink.waitFor((m) => m.envelope.to.includes(address) && subject.test(m.subject ?? ''), MAIL_WAIT);
+  stack.h.tickets.sink.waitFor(
+    (m) => m.envelope.to.includes(address) && subject.test(m.subject ?? ''),
+    MAIL_WAIT,
+  );
 const mailsTo = (address: string, subject: RegExp) =>
-  h.tickets.sink.messages.filter((m) => m.envelope.to.includes(address) && subject.test(m.subject ?? ''));
+  stack.h.tickets.sink.messages.filter(
+    (m) => m.envelope.to.includes(address) && subject.test(m.subject ?? ''),
+  );
 
 async function staff(f: OrganizationFixture) {
   return {
-    owner: as(app, await tokenFor(h.db, f, f.owner)),
-    agent: as(app, await tokenFor(h.db, f, f.agent)),
+    owner: as(stack.app, await tokenFor(stack.h.db, f, f.owner)),
+    agent: as(stack.app, await tokenFor(stack.h.db, f, f.agent)),
   };
 }
 
 describe('email templates, mailbox sender and resolution notice', () => {
   it("sends the organisation's wording from the receiving mailbox's name and signature; the notice reopens on reply", async () => {
-    const f = await createOrganizationFixture(h.db);
+    const f = await createOrganizationFixture(stack.h.db);
     const { owner, agent } = await staff(f);
-    const mailbox = await h.createMailbox(f.org.id);
+    const mailbox = await stack.h.createMailbox(f.org.id);
     const signature = 'Acme Support team\nhttps://acme.example/help';
     const named = await owner.patch(`/mailboxes/${mailbox.id}`, { displayName: 'Acme Support', signature });
     expect(named.statusCode, named.body).toBe(200);
@@ -73,7 +69,7 @@ describe('email templates, mailbox sender and resolution notice', () => {
     expect(ackMail.text?.trim()).toBe(
       `Hi Carla, ticket ${ackMail.subject!.match(/#(\d+)/)![1]} at ${f.org.name} is open.\n-- \n${signature}`,
     );
-    const [ticket] = await ticketsOf(h.db, f.org.id);
+    const [ticket] = await ticketsOf(stack.h.db, f.org.id);
 
     const sent = await agent.post(`/tickets/${ticket!.id}/messages`, { content: 'Open the tray, please.' });
     expect(sent.statusCode, sent.body).toBe(201);
@@ -104,7 +100,7 @@ describe('email templates, mailbox sender and resolution notice', () => {
     );
     expect(answered.json().outcome).toBe('message_added');
     await eventually(async () => {
-      const [now] = await ticketsOf(h.db, f.org.id);
+      const [now] = await ticketsOf(stack.h.db, f.org.id);
       expect(now!.status).toBe('open');
     });
     // Resolving again sends a new notice; the first one was sent exactly once.
@@ -114,15 +110,15 @@ describe('email templates, mailbox sender and resolution notice', () => {
   });
 
   it('sends no resolution notice unless the organisation turned it on, and the default wording otherwise', async () => {
-    const f = await createOrganizationFixture(h.db);
+    const f = await createOrganizationFixture(stack.h.db);
     const { agent } = await staff(f);
-    const mailbox = await h.createMailbox(f.org.id);
+    const mailbox = await stack.h.createMailbox(f.org.id);
     const customer = `dora-${randomUUID().slice(0, 8)}@customer.test`;
     await inbound(customerEmail({ from: `Dora <${customer}>`, to: mailbox.address, subject: 'Lost key' }));
     const ackMail = await mailTo(customer, /^\[#\d+\] Lost key$/);
     expect(ackMail.text).toContain(`thank you for contacting ${f.org.name}`);
     expect(fromOf(ackMail)).toEqual({ name: '', address: mailbox.address });
-    const [ticket] = await ticketsOf(h.db, f.org.id);
+    const [ticket] = await ticketsOf(stack.h.db, f.org.id);
     expect((await agent.patch(`/tickets/${ticket!.id}`, { status: 'resolved' })).statusCode).toBe(200);
     // A later mail to the same customer proves the resolve had its chance to send.
     await agent.post(`/tickets/${ticket!.id}/messages`, { content: 'One more thing.' });
@@ -131,8 +127,8 @@ describe('email templates, mailbox sender and resolution notice', () => {
   });
 
   it('lists, previews, resets and refuses bad wording, roles and other organisations', async () => {
-    const f = await createOrganizationFixture(h.db);
-    const other = await createOrganizationFixture(h.db);
+    const f = await createOrganizationFixture(stack.h.db);
+    const other = await createOrganizationFixture(stack.h.db);
     const { owner, agent } = await staff(f);
     const theirs = (await staff(other)).owner;
 
@@ -207,9 +203,9 @@ describe('email templates, mailbox sender and resolution notice', () => {
   });
 
   it('refuses a display name that could break the From header', async () => {
-    const f = await createOrganizationFixture(h.db);
+    const f = await createOrganizationFixture(stack.h.db);
     const { owner } = await staff(f);
-    const mailbox = await h.createMailbox(f.org.id);
+    const mailbox = await stack.h.createMailbox(f.org.id);
     const response = await owner.patch(`/mailboxes/${mailbox.id}`, {
       displayName: 'Acme\r\nBcc: x@evil.test',
     });

@@ -1,34 +1,19 @@
 // Merging a duplicate ticket into another, end to end: mail in through the real pipeline (POST /inbound),
 // ticket workflows on the Temporal dev server, PostgreSQL, and the API.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { as, tokenFor } from '../support/api.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
-import { type InboundApi, startInboundApi } from '../support/inbound-api.js';
-import {
-  customerEmail,
-  eventually,
-  type IngestHarness,
-  messagesOf,
-  ticketsOf,
-} from '../support/ingest-harness.js';
+import { useInboundApi } from '../support/inbound-api.js';
+import { customerEmail, eventually, messagesOf, ticketsOf } from '../support/ingest-harness.js';
 
-let api: InboundApi;
-let h: IngestHarness;
-let app: FastifyInstance;
+const stack = useInboundApi();
 
-beforeAll(async () => {
-  api = await startInboundApi();
-  ({ h, app } = api);
-}, 120_000);
-afterAll(() => api?.close());
-
-const inbound = (raw: string) => api.inbound(raw);
+const inbound = (raw: string) => stack.inbound(raw);
 
 /** Two tickets of one customer (the second email is not a reply: a duplicate of the same problem). */
 async function twoTickets(f: OrganizationFixture, word: string) {
-  const mailbox = await h.createMailbox(f.org.id);
+  const mailbox = await stack.h.createMailbox(f.org.id);
   const firstId = `${randomUUID()}@customer.test`;
   const from = `Carla <carla-${word}@customer.test>`;
   expect(
@@ -52,7 +37,7 @@ async function twoTickets(f: OrganizationFixture, word: string) {
     ).json().outcome,
   ).toBe('ticket_created');
   const rows = await eventually(async () => {
-    const found = await ticketsOf(h.db, f.org.id);
+    const found = await ticketsOf(stack.h.db, f.org.id);
     expect(found).toHaveLength(2);
     return found;
   });
@@ -63,11 +48,11 @@ async function twoTickets(f: OrganizationFixture, word: string) {
 
 describe('POST /tickets/:id/merge', () => {
   it('moves the conversation, closes the source, ends its workflow; later mail and search find the target', async () => {
-    const f = await createOrganizationFixture(h.db);
-    const agent = as(app, await tokenFor(h.db, f, f.agent));
+    const f = await createOrganizationFixture(stack.h.db);
+    const agent = as(stack.app, await tokenFor(stack.h.db, f, f.agent));
     const word = `zebra${randomUUID().slice(0, 6)}`;
     const { mailbox, from, firstId, source, target } = await twoTickets(f, word);
-    const before = (await messagesOf(h.db, source.id)).length;
+    const before = (await messagesOf(stack.h.db, source.id)).length;
 
     const merged = await agent.post(`/tickets/${source.id}/merge`, { targetTicketId: target.id });
     expect(merged.statusCode, merged.body).toBe(200);
@@ -76,7 +61,7 @@ describe('POST /tickets/:id/merge', () => {
       movedMessages: before,
     });
 
-    expect(await messagesOf(h.db, source.id)).toEqual([]);
+    expect(await messagesOf(stack.h.db, source.id)).toEqual([]);
     const detail = (await agent.get(`/tickets/${target.id}`)).json();
     expect(detail.messages.map((m: { content: string }) => m.content)).toContain(`It jams: ${word}`);
     expect(detail.activities).toContainEqual(
@@ -93,9 +78,9 @@ describe('POST /tickets/:id/merge', () => {
         metadata: { mergedIntoId: target.id, mergedIntoNumber: target.ticketNumber },
       }),
     );
-    await eventually(async () => expect(await h.tickets.commands.isRunning(source.id)).toBe(false));
+    await eventually(async () => expect(await stack.h.tickets.commands.isRunning(source.id)).toBe(false));
     // The target's clocks run on, untouched.
-    expect((await h.tickets.commands.slaState(target.id))?.status).toBe('open');
+    expect((await stack.h.tickets.commands.slaState(target.id))?.status).toBe('open');
 
     // The customer answers the first email: it threads into the target, no new ticket.
     const answer = await inbound(
@@ -110,9 +95,9 @@ describe('POST /tickets/:id/merge', () => {
     );
     expect(answer.statusCode, answer.body).toBe(202);
     await eventually(async () =>
-      expect((await messagesOf(h.db, target.id)).map((m) => m.content)).toContain('Any news?'),
+      expect((await messagesOf(stack.h.db, target.id)).map((m) => m.content)).toContain('Any news?'),
     );
-    expect(await ticketsOf(h.db, f.org.id)).toHaveLength(2);
+    expect(await ticketsOf(stack.h.db, f.org.id)).toHaveLength(2);
 
     // The source's words find the target, once.
     const search = await agent.get(`/tickets/search?q=${word}`);
@@ -121,9 +106,9 @@ describe('POST /tickets/:id/merge', () => {
   }, 120_000);
 
   it('refuses what cannot be merged, in words, and changes nothing', async () => {
-    const f = await createOrganizationFixture(h.db);
-    const other = await createOrganizationFixture(h.db);
-    const agent = as(app, await tokenFor(h.db, f, f.agent));
+    const f = await createOrganizationFixture(stack.h.db);
+    const other = await createOrganizationFixture(stack.h.db);
+    const agent = as(stack.app, await tokenFor(stack.h.db, f, f.agent));
     const { source, target } = await twoTickets(f, `refuse${randomUUID().slice(0, 6)}`);
     const { target: foreign } = await twoTickets(other, `foreign${randomUUID().slice(0, 6)}`);
     const merge = (id: string, targetTicketId: unknown) =>
@@ -146,11 +131,11 @@ describe('POST /tickets/:id/merge', () => {
     const extra = await agent.post(`/tickets/${source.id}/merge`, { targetTicketId: target.id, also: 1 });
     expect(extra.statusCode).toBe(400);
     // A customer may not merge.
-    const customer = as(app, await tokenFor(h.db, f, f.customer));
+    const customer = as(stack.app, await tokenFor(stack.h.db, f, f.customer));
     expect(
       (await customer.post(`/tickets/${source.id}/merge`, { targetTicketId: target.id })).statusCode,
     ).toBe(403);
-    expect((await messagesOf(h.db, source.id)).length).toBeGreaterThan(0);
+    expect((await messagesOf(stack.h.db, source.id)).length).toBeGreaterThan(0);
 
     expect((await merge(source.id, target.id)).statusCode).toBe(200);
     // Merged (closed) tickets can be neither merged again nor merged into.

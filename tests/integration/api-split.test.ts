@@ -1,32 +1,17 @@
 // Splitting one message of a ticket into a new ticket, end to end: mail in through the real pipeline
 // (POST /inbound), ticket workflows on the Temporal dev server, PostgreSQL, and the API.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { slaPolicies } from '../../src/db/schema/index.js';
 import { as, tokenFor } from '../support/api.js';
 import { createOrganizationFixture, type OrganizationFixture } from '../support/db.js';
-import { type InboundApi, startInboundApi } from '../support/inbound-api.js';
-import {
-  customerEmail,
-  eventually,
-  type IngestHarness,
-  messagesOf,
-  ticketsOf,
-} from '../support/ingest-harness.js';
+import { useInboundApi } from '../support/inbound-api.js';
+import { customerEmail, eventually, messagesOf, ticketsOf } from '../support/ingest-harness.js';
 
-let api: InboundApi;
-let h: IngestHarness;
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  api = await startInboundApi();
-  ({ h, app } = api);
-}, 120_000);
-afterAll(() => api?.close());
+const stack = useInboundApi();
 
 const inbound = async (raw: string) => {
-  const response = await api.inbound(raw);
+  const response = await stack.inbound(raw);
   expect(response.statusCode, response.body).toBeLessThan(300);
   return response.json();
 };
@@ -64,7 +49,7 @@ function emailWithFile(opts: { from: string; to: string; subject: string; body: 
  * Its organisation's policy has a 30-minute next-response SLA.
  */
 async function answeredTicket(f: OrganizationFixture) {
-  await h.db.adminDb.insert(slaPolicies).values({
+  await stack.h.db.adminDb.insert(slaPolicies).values({
     organizationId: f.org.id,
     name: 'With next response',
     priority: 'medium',
@@ -74,8 +59,8 @@ async function answeredTicket(f: OrganizationFixture) {
     businessHoursOnly: false,
     isDefault: true,
   });
-  const agent = as(app, await tokenFor(h.db, f, f.agent));
-  const mailbox = await h.createMailbox(f.org.id);
+  const agent = as(stack.app, await tokenFor(stack.h.db, f, f.agent));
+  const mailbox = await stack.h.createMailbox(f.org.id);
   const firstId = `${randomUUID()}@customer.test`;
   const from = `Carla <carla-${randomUUID().slice(0, 6)}@customer.test>`;
   const word = randomUUID().slice(0, 6);
@@ -89,7 +74,7 @@ async function answeredTicket(f: OrganizationFixture) {
     }),
   );
   const source = await eventually(async () => {
-    const [ticket] = await ticketsOf(h.db, f.org.id);
+    const [ticket] = await ticketsOf(stack.h.db, f.org.id);
     expect(ticket).toBeDefined();
     return ticket!;
   });
@@ -106,14 +91,14 @@ async function answeredTicket(f: OrganizationFixture) {
 /** The ticket's messages once `content` is among them. */
 const messageWith = (ticketId: string, content: string) =>
   eventually(async () => {
-    const message = (await messagesOf(h.db, ticketId)).find((m) => m.content === content);
+    const message = (await messagesOf(stack.h.db, ticketId)).find((m) => m.content === content);
     expect(message).toBeDefined();
     return message!;
   });
 
 describe('POST /tickets/:id/messages/:messageId/split', () => {
   it('moves the message to a new ticket of its author with its own workflow; the source’s clock and later mail follow', async () => {
-    const f = await createOrganizationFixture(h.db);
+    const f = await createOrganizationFixture(stack.h.db);
     const { agent, mailbox, firstId, source } = await answeredTicket(f);
     // A colleague the customer copied writes about another problem, with a file.
     const bob = `bob-${randomUUID().slice(0, 6)}@customer.test`;
@@ -129,7 +114,9 @@ describe('POST /tickets/:id/messages/:messageId/split', () => {
     const moved = await messageWith(source.id, 'Also our VPN is down');
     expect(moved.attachments).toHaveLength(1);
     await eventually(async () =>
-      expect((await h.tickets.commands.slaState(source.id))?.clocks.next_response?.outcome).toBe('running'),
+      expect((await stack.h.tickets.commands.slaState(source.id))?.clocks.next_response?.outcome).toBe(
+        'running',
+      ),
     );
 
     const split = await agent.post(`/tickets/${source.id}/messages/${moved.id}/split`, {});
@@ -157,9 +144,9 @@ describe('POST /tickets/:id/messages/:messageId/split', () => {
       }),
     );
     // Its own workflow, its clocks from the message's time: the customer has waited since then.
-    expect(await h.tickets.commands.isRunning(ticket.id)).toBe(true);
+    expect(await stack.h.tickets.commands.isRunning(ticket.id)).toBe(true);
     const clocks = await eventually(async () => {
-      const state = await h.tickets.commands.slaState(ticket.id);
+      const state = await stack.h.tickets.commands.slaState(ticket.id);
       expect(state).not.toBeNull();
       return state!;
     });
@@ -179,14 +166,14 @@ describe('POST /tickets/:id/messages/:messageId/split', () => {
         metadata: { messageId: moved.id, splitIntoId: ticket.id, splitIntoNumber: ticket.ticketNumber },
       }),
     );
-    expect((await h.tickets.commands.slaState(source.id))?.clocks.next_response).toBeUndefined();
+    expect((await stack.h.tickets.commands.slaState(source.id))?.clocks.next_response).toBeUndefined();
     expect(after.sla.clocks.next_response).toBeNull();
 
     // A retried request (the body is optional) makes no second ticket and answers the same.
     const again = await agent.post(`/tickets/${source.id}/messages/${moved.id}/split`);
     expect(again.statusCode, again.body).toBe(201);
     expect(again.json()).toEqual({ ticket });
-    expect(await ticketsOf(h.db, f.org.id)).toHaveLength(2);
+    expect(await ticketsOf(stack.h.db, f.org.id)).toHaveLength(2);
 
     // Bob answers his own email: it lands in the new ticket.
     const movedEmailId = moved.emailMessageId!;
@@ -201,19 +188,19 @@ describe('POST /tickets/:id/messages/:messageId/split', () => {
       }),
     );
     await messageWith(ticket.id, 'Still down');
-    expect((await messagesOf(h.db, source.id)).map((m) => m.content)).not.toContain('Still down');
-    expect(await ticketsOf(h.db, f.org.id)).toHaveLength(2);
+    expect((await messagesOf(stack.h.db, source.id)).map((m) => m.content)).not.toContain('Still down');
+    expect(await ticketsOf(stack.h.db, f.org.id)).toHaveLength(2);
   }, 120_000);
 
   it('keeps the source’s next-response clock on the message still waiting, and takes the title given', async () => {
-    const f = await createOrganizationFixture(h.db);
+    const f = await createOrganizationFixture(stack.h.db);
     const { agent, mailbox, firstId, from, source } = await answeredTicket(f);
     for (const body of ['Second problem', 'And a question'])
       await inbound(customerEmail({ from, to: mailbox.address, subject: 'Re: x', body, inReplyTo: firstId }));
     const second = await messageWith(source.id, 'Second problem');
     await messageWith(source.id, 'And a question');
     const before = await eventually(async () => {
-      const state = await h.tickets.commands.slaState(source.id);
+      const state = await stack.h.tickets.commands.slaState(source.id);
       expect(state?.clocks.next_response?.outcome).toBe('running');
       return (await agent.get(`/tickets/${source.id}`)).json().sla.clocks.next_response.deadline as string;
     });
@@ -230,14 +217,14 @@ describe('POST /tickets/:id/messages/:messageId/split', () => {
   }, 120_000);
 
   it('refuses what cannot be split, in words, and changes nothing', async () => {
-    const f = await createOrganizationFixture(h.db);
-    const other = await createOrganizationFixture(h.db);
+    const f = await createOrganizationFixture(stack.h.db);
+    const other = await createOrganizationFixture(stack.h.db);
     const { agent, source } = await answeredTicket(f);
     const { source: foreign } = await answeredTicket(other);
-    const [opening, reply, note] = await messagesOf(h.db, source.id).then((all) =>
+    const [opening, reply, note] = await messagesOf(stack.h.db, source.id).then((all) =>
       ['It jams', 'Try the rear tray', 'Known model'].map((c) => all.find((m) => m.content === c)!),
     );
-    const [foreignReply] = (await messagesOf(h.db, foreign.id)).filter(
+    const [foreignReply] = (await messagesOf(stack.h.db, foreign.id)).filter(
       (m) => m.content === 'Try the rear tray',
     );
     const split = (ticketId: string, messageId: string, body: unknown = {}) =>
@@ -276,19 +263,19 @@ describe('POST /tickets/:id/messages/:messageId/split', () => {
     expect((await split(source.id, reply!.id, { title: '' })).statusCode).toBe(400);
     expect((await split(source.id, reply!.id, { title: 'x', also: 1 })).statusCode).toBe(400);
     // A customer may not split.
-    const customer = as(app, await tokenFor(h.db, f, f.customer));
+    const customer = as(stack.app, await tokenFor(stack.h.db, f, f.customer));
     expect((await customer.post(`/tickets/${source.id}/messages/${reply!.id}/split`, {})).statusCode).toBe(
       403,
     );
-    expect((await messagesOf(h.db, source.id)).map((m) => m.id)).toEqual(
+    expect((await messagesOf(stack.h.db, source.id)).map((m) => m.id)).toEqual(
       expect.arrayContaining([opening!.id, reply!.id, note!.id]),
     );
-    expect(await ticketsOf(h.db, f.org.id)).toHaveLength(2);
+    expect(await ticketsOf(stack.h.db, f.org.id)).toHaveLength(2);
 
     // A closed ticket splits nothing.
     expect((await agent.patch(`/tickets/${source.id}`, { status: 'closed' })).statusCode).toBe(200);
     expect(await refusal(await split(source.id, reply!.id), 409)).toMatch(/closed/);
-    expect(await ticketsOf(h.db, f.org.id)).toHaveLength(2);
+    expect(await ticketsOf(stack.h.db, f.org.id)).toHaveLength(2);
     expect((await agent.get(`/tickets/${source.id}`)).json().activities).not.toContainEqual(
       expect.objectContaining({ action: 'split' }),
     );

@@ -2,6 +2,7 @@
 // Temporal, PostgreSQL and the SMTP sink, for files that tell a story from the customer's first email.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { buildTestApp } from './api.js';
 import { type IngestHarness, startIngestHarness } from './ingest-harness.js';
 
@@ -32,4 +33,14 @@ export async function startInboundApi(): Promise<InboundApi> {
       await h.close();
     },
   };
+}
+
+/** The file's inbound API, started before its tests and closed after them (fields set in beforeAll). */
+export function useInboundApi(): InboundApi {
+  const api = {} as InboundApi;
+  beforeAll(async () => {
+    Object.assign(api, await startInboundApi());
+  }, 120_000);
+  afterAll(() => api.close?.());
+  return api;
 }
