@@ -3,6 +3,7 @@ import type { Tx } from '../db/client.js';
 import { uuidFromName } from '../db/ids.js';
 import { recordInboundEmail } from '../db/queries/inbound-emails.js';
 import { fromSender } from '../db/queries/mailboxes.js';
+import { personAsKnownBy } from '../db/queries/members.js';
 import {
   findMessage,
   findMessageOfEmail,
@@ -11,7 +12,6 @@ import {
   threadMessageIds,
   touchTicket,
 } from '../db/queries/messages.js';
-import { personAsKnownBy } from '../db/queries/organization-members.js';
 import { resolveSettings } from '../db/queries/organizations.js';
 import { findQueuedEmail, queueEmail, ticketMailContext } from '../db/queries/outbound-mail.js';
 import { addCustomerParticipant, addEmailFollowers, ccAddresses } from '../db/queries/participants.js';

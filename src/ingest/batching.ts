@@ -2,7 +2,7 @@
 // (they share a Message-ID reference, a sender, or a [#N] subject token) stay in one group, ingested one
 // after the other in UID order, so a reply never overtakes the email it answers and a customer's messages
 // reach their ticket in order. Different groups run concurrently. Pure: header bytes in, groups out.
-import { extractTicketToken } from '../mail/subject.js';
+import { extractTicketToken } from '../domain/subject.js';
 
 const MAX_HEADER_BYTES = 64 * 1024;
 

@@ -16,7 +16,7 @@ import {
 import { organizationMailboxAddresses, verifiedAddresses } from '../db/queries/mailboxes.js';
 import { ensureMember } from '../db/queries/members.js';
 import type { inboundEmails } from '../db/schema/index.js';
-import { extractTicketToken, normalizeSubjectForTitle } from '../mail/subject.js';
+import { extractTicketToken, normalizeSubjectForTitle } from '../domain/subject.js';
 import type { Storage } from '../storage/storage.js';
 import type { FollowerInput, InboundRecord, IncomingMessage } from '../workflows/contracts.js';
 import { TicketCommandError, type TicketCommands } from '../workflows/contracts.js';

@@ -2,19 +2,12 @@
 
 import Mustache from 'mustache';
 import type { UserRole } from '../db/schema/index.js';
+import type { TemplateText, TicketFacts } from '../domain/mail-facts.js';
+import { normalizeSubjectForTitle } from '../domain/subject.js';
+import type { SlaKind } from '../domain/vocabulary.js';
 import { type EmailTemplateKind, MINUTE_MS } from '../domain/vocabulary.js';
-import type { SlaKind } from '../workflows/ticket-state.js';
-import { normalizeSubjectForTitle } from './subject.js';
 
-export interface TicketFacts {
-  ticketNumber: number;
-  title: string;
-  organizationName: string;
-  customer: { name: string; email: string };
-  assignee: { name: string; email: string } | null;
-  /** The signature of the mailbox the mail leaves from, if it has one. */
-  signature?: string | null;
-}
+export type { TemplateText, TicketFacts };
 
 export interface MailContent {
   subject: string;
@@ -44,12 +37,6 @@ export function formatDuration(ms: number): string {
 // organisation's own wording (email_templates). Values are data, never code: no partials, no lambdas (views
 // are plain objects and a template may only name the placeholders its kind documents), and the subject is
 // rendered to one line, so no wording can add a header.
-
-/** An organisation's wording of one email: Mustache sources of the subject and the plain-text body. */
-export interface TemplateText {
-  subject: string;
-  body: string;
-}
 
 interface TemplateDefinition extends TemplateText {
   /** Placeholder → what it holds; sections (`{{#x}}…{{/x}}`) are named like any other placeholder. */

@@ -12,9 +12,6 @@ export interface Storage {
   open(key: string): Promise<{ stream: Readable; size: number } | null>;
 }
 
-/** The content hash a key names: keys are content-addressed, `<scope>/<sha256>`. */
-export const sha256OfStorageKey = (key: string) => key.slice(key.lastIndexOf('/') + 1);
-
 const SAFE_SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 export function createFileStorage(root: string): Storage {

@@ -16,26 +16,11 @@
  */
 
 import { IANAZone } from 'luxon';
+import { type BusinessHours, type OpenInterval, WEEKDAYS, type Weekday } from '../domain/business-hours.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../domain/vocabulary.js';
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-
-export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-
-export interface OpenInterval {
-  /** 'HH:mm', 00:00-23:59 */
-  start: string;
-  /** 'HH:mm', 00:01-24:00, after start */
-  end: string;
-}
-
-export interface BusinessHours {
-  /** IANA zone name, e.g. 'Europe/Berlin' */
-  timeZone: string;
-  weekly: Partial<Record<Weekday, OpenInterval[]>>;
-  /** 'YYYY-MM-DD' local dates, closed all day */
-  holidays?: string[];
-}
+export type { BusinessHours, OpenInterval, Weekday };
+export { WEEKDAYS };
 
 /** Instant as a Date or epoch milliseconds. */
 export type Instant = Date | number;

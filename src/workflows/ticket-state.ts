@@ -1,6 +1,7 @@
 // Pure state of a ticket's SLA clocks: what each ticket event means for them, and when the workflow
 // must next wake up. No I/O and no clock reads: every function takes `now` explicitly.
 
+import type { SlaPolicyContext } from '../domain/sla-policy.js';
 import { CLOSED_TICKET_REFUSAL } from '../domain/ticket-rules.js';
 import {
   type ClockOutcome,
@@ -23,19 +24,7 @@ import {
   startClock,
 } from './sla-calendar.js';
 
-export type { ClockOutcome, SlaKind, TicketStatus };
-
-export interface SlaPolicyContext {
-  firstResponseMinutes: number;
-  resolutionMinutes: number;
-  /** Minutes to answer each later customer message; null when the policy sets no next-response SLA. */
-  nextResponseMinutes: number | null;
-  /** Null when the clock runs 24/7 (no business hours set, or the policy is not business-hours-only). */
-  businessHours: BusinessHours | null;
-  autoCloseAfterDays: number;
-  /** Share of a budget after which a warning is sent (e.g. 0.8); null for no warnings. */
-  warningRatio: number | null;
-}
+export type { ClockOutcome, SlaKind, SlaPolicyContext, TicketStatus };
 
 export interface ClockState {
   clock: SlaClock;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { extractTicketToken, normalizeSubjectForTitle } from '../../src/domain/subject.js';
 import {
   type InboundEmail,
   parseInboundEmail,
@@ -8,7 +9,6 @@ import {
 } from '../../src/ingest/parse.js';
 import { classifyInbound } from '../../src/ingest/protection.js';
 import { candidateMessageIds } from '../../src/ingest/threading.js';
-import { extractTicketToken, normalizeSubjectForTitle } from '../../src/mail/subject.js';
 
 type Kind = 'normal' | 'auto-reply' | 'bulk' | 'bounce' | 'loop' | 'quarantine';
 

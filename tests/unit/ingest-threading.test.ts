@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { candidateMessageIds, decideThreading } from '../../src/ingest/threading.js';
 import {
   buildReplySubject,
   extractTicketToken,
   NO_SUBJECT,
   normalizeSubjectForTitle,
-} from '../../src/mail/subject.js';
+} from '../../src/domain/subject.js';
+import { candidateMessageIds, decideThreading } from '../../src/ingest/threading.js';
 
 describe('extractTicketToken', () => {
   it.each([

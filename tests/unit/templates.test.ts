@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractTicketToken } from '../../src/mail/subject.js';
+import { extractTicketToken } from '../../src/domain/subject.js';
 import {
   acknowledgementMail,
   escalationMail,

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { generateRecoveryCodes, generateTotpSecret, totpUri, verifyTotp } from '../../auth/two-factor.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { findApiToken } from '../../db/queries/api-tokens.js';
-import { personAsKnownBy } from '../../db/queries/organization-members.js';
+import { personAsKnownBy } from '../../db/queries/members.js';
 import { findOrganization } from '../../db/queries/organizations.js';
 import {
   deleteSession,

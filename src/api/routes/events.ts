@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { personAsKnownBy } from '../../db/queries/organization-members.js';
+import { personAsKnownBy } from '../../db/queries/members.js';
 import { databaseNow, ticketEventsSince } from '../../db/queries/ticket-events.js';
 import { findTicket } from '../../db/queries/tickets.js';
 import { notFound } from '../errors.js';

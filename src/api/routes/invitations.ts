@@ -17,8 +17,13 @@ import {
   revokeInvitation,
 } from '../../db/queries/invitations.js';
 import { mailSender } from '../../db/queries/mailboxes.js';
-import { ensureMember, promoteMember, setDisplayName } from '../../db/queries/members.js';
-import { findMember, findMemberByEmail } from '../../db/queries/organization-members.js';
+import {
+  ensureMember,
+  findMember,
+  findMemberByEmail,
+  promoteMember,
+  setDisplayName,
+} from '../../db/queries/members.js';
 import { findOrganization } from '../../db/queries/organizations.js';
 import {
   createAccount,

@@ -2,8 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { ensureMember, removeMember, setDisplayName, setMemberRole } from '../../db/queries/members.js';
-import { findMember, listMembers, type Member } from '../../db/queries/organization-members.js';
+import {
+  ensureMember,
+  findMember,
+  listMembers,
+  type Member,
+  removeMember,
+  setDisplayName,
+  setMemberRole,
+} from '../../db/queries/members.js';
 import type { UserRole } from '../../db/schema/index.js';
 import { USER_ROLES } from '../../domain/vocabulary.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { cannedResponseText } from '../../db/queries/canned-responses.js';
-import { personAsKnownBy } from '../../db/queries/organization-members.js';
+import { personAsKnownBy } from '../../db/queries/members.js';
 import { findMessage, findTicketWithPeople } from '../../db/queries/ticket-detail.js';
 import type { Attachment } from '../../db/schema/index.js';
 import { sanitizeFilename } from '../../ingest/parse.js';

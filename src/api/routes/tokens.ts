@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { findApiToken, listApiTokens, revokeApiToken } from '../../db/queries/api-tokens.js';
 import { recordAudit } from '../../db/queries/audit-logs.js';
-import { findMember } from '../../db/queries/organization-members.js';
+import { findMember } from '../../db/queries/members.js';
 import { DAY_MS } from '../../domain/vocabulary.js';
 import { issueApiToken } from '../auth/tokens.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sha256OfStorageKey } from '../../storage/storage.js';
+import { sha256OfStorageKey } from '../../domain/storage-key.js';
 import type { MessageAttachment } from '../../workflows/contracts.js';
 import type { Queryable } from '../client.js';
 import { attachments, ticketMessages, tickets } from '../schema/index.js';

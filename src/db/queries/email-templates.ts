@@ -1,7 +1,7 @@
 // The organisation's own wordings of its emails (src/mail/templates.ts has the defaults).
 import { and, eq } from 'drizzle-orm';
+import type { TemplateText } from '../../domain/mail-facts.js';
 import type { EmailTemplateKind } from '../../domain/vocabulary.js';
-import type { TemplateText } from '../../mail/templates.js';
 import type { Queryable } from '../client.js';
 import { type EmailTemplate, emailTemplates } from '../schema/index.js';
 

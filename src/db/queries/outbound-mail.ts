@@ -1,7 +1,7 @@
 // What outgoing mail needs from the database: the outbox row, the facts the templates show, the recipients.
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { TemplateText, TicketFacts } from '../../domain/mail-facts.js';
 import { ADMIN_ROLES, type EmailTemplateKind } from '../../domain/vocabulary.js';
-import type { TemplateText, TicketFacts } from '../../mail/templates.js';
 import type { Queryable } from '../client.js';
 import { newMessageId } from '../ids.js';
 import {
@@ -14,7 +14,7 @@ import {
 } from '../schema/index.js';
 import { findEmailTemplate } from './email-templates.js';
 import { type MailSender, mailSender } from './mailboxes.js';
-import { peopleAsKnownBy } from './organization-members.js';
+import { peopleAsKnownBy } from './members.js';
 
 export type QueuedEmail = Omit<NewOutboundEmail, 'id' | 'messageId' | 'status' | 'attempts'> & {
   messageId?: string;

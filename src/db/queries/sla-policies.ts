@@ -4,7 +4,7 @@ import {
   DEFAULT_SLA_TIMES,
   type TicketPriority,
 } from '../../domain/sla-defaults.js';
-import type { SlaPolicyContext } from '../../workflows/ticket-state.js';
+import type { SlaPolicyContext } from '../../domain/sla-policy.js';
 import type { Queryable } from '../client.js';
 import { type OrganizationSettings, organizations, type SlaPolicy, slaPolicies } from '../schema/index.js';
 import {

@@ -7,7 +7,7 @@ import {
   type UserRole,
   userOrganizations,
 } from '../schema/index.js';
-import { knownPerson } from './organization-members.js';
+import { knownPerson } from './members.js';
 import { instant, knownName, TICKET_COLUMN_COUNT, TICKET_COLUMNS, ticketFromRow } from './tickets.js';
 
 // The writes' reads (core query builder with joins: the relational builder costs more Node CPU to build

@@ -1,6 +1,6 @@
 import { UNASSIGNABLE_REFUSAL, UNKNOWN_CATEGORY_REFUSAL } from '../../domain/ticket-rules.js';
 import type { Queryable } from '../client.js';
-import { isAssignable } from './organization-members.js';
+import { isAssignable } from './members.js';
 import { findCategory } from './tickets.js';
 
 /**

@@ -1,8 +1,8 @@
 // Splitting one message of a ticket into a new ticket of the same organisation: the message moves, the
 // source stays open with the rest of its conversation.
 import { type AnyColumn, and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { NO_SUBJECT, normalizeSubjectForTitle } from '../../domain/subject.js';
 import type { SplitRefusal } from '../../domain/ticket-rules.js';
-import { NO_SUBJECT, normalizeSubjectForTitle } from '../../mail/subject.js';
 import type { SplitOutcome } from '../../workflows/contracts.js';
 import type { Queryable } from '../client.js';
 import { uuidFromName } from '../ids.js';

@@ -14,7 +14,7 @@ import {
   ticketNumberCounters,
   tickets,
 } from '../schema/index.js';
-import { personAsKnownBy } from './organization-members.js';
+import { personAsKnownBy } from './members.js';
 import { countTicketCreated } from './subscriptions.js';
 
 /** Next ticket number of an organisation; the row lock of the upsert serialises concurrent callers. */
@@ -220,7 +220,7 @@ function listConditions(p: ListTicketsParams, params: Params): string {
 
 /**
  * The organisation's display name for a person joined as `alias` (never the account's own name), else
- * the address's local part: `knownPerson` of organization-members.ts, for hand-written statements.
+ * the address's local part: `knownPerson` of members.ts, for hand-written statements.
  */
 export const knownName = (alias: string, organization = 't.organization_id') =>
   `coalesce((select uo.display_name from user_organizations uo where uo.user_id = ${alias}.id and uo.organization_id = ${organization}), split_part(${alias}.email, '@', 1))`;

@@ -1,6 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { boolean, jsonb, pgPolicy, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { BusinessHours } from '../../workflows/sla-calendar.js';
+import type { BusinessHours } from '../../domain/business-hours.js';
 import { cannedResponses } from './canned-responses.js';
 import { timestamps } from './columns.js';
 import { appUser, currentOrgId } from './rls.js';
