@@ -4,8 +4,7 @@ import Mustache from 'mustache';
 import type { UserRole } from '../db/schema/index.js';
 import type { TemplateText, TicketFacts } from '../domain/mail-facts.js';
 import { normalizeSubjectForTitle } from '../domain/subject.js';
-import type { SlaKind } from '../domain/vocabulary.js';
-import { type EmailTemplateKind, MINUTE_MS } from '../domain/vocabulary.js';
+import { type EmailTemplateKind, MINUTE_MS, type SlaKind } from '../domain/vocabulary.js';
 
 export type { TemplateText, TicketFacts };
 
